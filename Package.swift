@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+//
+// metaprompt — distributed meta-prompt learning for CLIP-style models on CPUs under MPI.
+// No package dependencies: system C libraries come in through module maps
+// (OpenMPI, OpenBLAS, libjpeg-turbo); everything else is this repository.
+import PackageDescription
+
+let package = Package(
+    name: "metaprompt",
+    products: [
+        .executable(name: "metaprompt", targets: ["metaprompt"]),
+    ],
+    targets: [
+        // System libraries. Each is a module map plus a shim header that re-exposes the
+        // cast macros Swift cannot import (MPI_COMM_WORLD, MPI_FLOAT, ...).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg-dev"])]),
+
+        // File formats: strict JSON, safetensors, atomic writes. Knows nothing of tensors.
+        .target(name: "TensorIO"),
+        // Tensors, kernels, reverse-mode autodiff, RNG, optimisers, schedules.
+        .target(name: "AutoDiff", dependencies: ["CBLAS"]),
+        // MPI communicator (and its single-process twin). Knows nothing of CLIP.
+        .target(name: "Distributed", dependencies: ["CMPI"]),
+        .executableTarget(name: "metaprompt",
+                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CBLAS"]),
+
+        .target(name: "TestSupport", dependencies: ["AutoDiff"], path: "Sources/TestSupport"),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
+        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
+        .testTarget(name: "MetapromptCLITests", dependencies: ["TensorIO"]),
+    ]
+)

@@ -1,0 +1,94 @@
+// Elementwise kernels over contiguous buffers. Closures passed to these `@inline(__always)`
+// functions are specialised into the loops in release builds.
+
+/// Allocates an uninitialised array of `count` floats and lets `body` fill all of it.
+@inline(__always)
+func makeStorage(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0 { body(buffer.baseAddress!) }
+        initialized = count
+    }
+}
+
+/// `out[i] = f(x[i])`.
+@inline(__always)
+func mapKernel(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
+    x.withUnsafeBufferPointer { xs in
+        makeStorage(xs.count) { out in
+            for i in 0..<xs.count { out[i] = f(xs[i]) }
+        }
+    }
+}
+
+/// `out[i] = f(x[i], y[i])` for equal-length buffers.
+@inline(__always)
+func zipKernel(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Float] {
+    precondition(x.count == y.count)
+    return x.withUnsafeBufferPointer { xs in
+        y.withUnsafeBufferPointer { ys in
+            makeStorage(xs.count) { out in
+                for i in 0..<xs.count { out[i] = f(xs[i], ys[i]) }
+            }
+        }
+    }
+}
+
+/// `out = f(a, b)` with NumPy broadcasting; `out` has shape `Shape.broadcast(aShape, bShape)`.
+///
+/// Equal shapes and scalar operands take flat loops; otherwise the output is walked row by
+/// row over its last axis, with stride 0 on broadcast axes.
+@inline(__always)
+func broadcastKernel(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int],
+                     _ f: (Float, Float) -> Float) -> [Float] {
+    if aShape == bShape { return zipKernel(a, b, f) }
+    let shape = Shape.broadcast(aShape, bShape)
+    let count = shape.product
+    return a.withUnsafeBufferPointer { aa in
+        b.withUnsafeBufferPointer { bb in
+            makeStorage(count) { out in
+                if bb.count == 1 {
+                    let s = bb[0]
+                    for i in 0..<count { out[i] = f(aa[i], s) }
+                    return
+                }
+                if aa.count == 1 {
+                    let s = aa[0]
+                    for i in 0..<count { out[i] = f(s, bb[i]) }
+                    return
+                }
+                let rank = shape.count
+                let sa = Shape.broadcastStrides(aShape, to: shape)
+                let sb = Shape.broadcastStrides(bShape, to: shape)
+                let inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
+                let rows = count / max(inner, 1)
+                var index = [Int](repeating: 0, count: rank)  // index over the outer axes
+                var offA = 0, offB = 0
+                for row in 0..<rows {
+                    let o = out + row * inner
+                    if ia == 1 && ib == 1 {
+                        for j in 0..<inner { o[j] = f(aa[offA + j], bb[offB + j]) }
+                    } else if ia == 1 {
+                        let s = bb[offB]
+                        for j in 0..<inner { o[j] = f(aa[offA + j], s) }
+                    } else if ib == 1 {
+                        let s = aa[offA]
+                        for j in 0..<inner { o[j] = f(s, bb[offB + j]) }
+                    } else {
+                        let s = f(aa[offA], bb[offB])
+                        for j in 0..<inner { o[j] = s }
+                    }
+                    // Advance the outer index like an odometer.
+                    var axis = rank - 2
+                    while axis >= 0 {
+                        index[axis] += 1
+                        offA += sa[axis]; offB += sb[axis]
+                        if index[axis] < shape[axis] { break }
+                        offA -= sa[axis] * shape[axis]; offB -= sb[axis] * shape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
+            }
+        }
+    }
+}

@@ -21,14 +21,14 @@ public enum AtomicFile {
 
     /// Atomically replaces (or creates) the file at `path` with the UTF-8 of `text`.
     ///
-    /// - Throws: as ``write(_:to:)-([UInt8],_)``.
+    /// - Throws: ``AtomicFileError``, as for byte arrays.
     public static func write(_ text: String, to path: String) throws {
         try write(Array(text.utf8), to: path)
     }
 
     /// Atomically replaces (or creates) the file at `path` with the bytes of `buffer`.
     ///
-    /// - Throws: as ``write(_:to:)-([UInt8],_)``.
+    /// - Throws: ``AtomicFileError``, as for byte arrays.
     public static func write(_ buffer: UnsafeRawBufferPointer, to path: String) throws {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
@@ -43,6 +43,7 @@ public enum AtomicFile {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure("open") }
         do {
+            // Once fsync succeeded the data is on disk, so an error from close cannot lose it.
             defer { close(descriptor) }
             try writeAll(buffer, to: descriptor, failure: failure)
             guard fsync(descriptor) == 0 else { throw failure("fsync") }

@@ -50,7 +50,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Sendable, Equatabl
         case .headerTooLarge(let path, let length):
             "\(path): header length \(length) exceeds the 100000000-byte limit (not a safetensors file?)"
         case .truncatedHeader(let path, let headerLength, let fileSize):
-            "\(path): truncated file: the header needs \(8 + headerLength) bytes but the file has \(fileSize)"
+            "\(path): truncated file: the header needs a file of at least \(8 + headerLength) bytes but it has \(fileSize)"
         case .invalidHeader(let path, let error):
             "\(path): header is not valid JSON: \(error)"
         case .headerNotObject(let path):

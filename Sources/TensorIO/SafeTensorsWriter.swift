@@ -41,13 +41,17 @@ public enum SafeTensorsWriter {
         var headerBytes = Array(JSONValue.object(header).serialized().utf8)
         headerBytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8))
 
-        var file: [UInt8] = []
-        file.reserveCapacity(8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(contentsOf: headerBytes)
-        for name in names {
-            tensors[name]!.withUnsafeBytes { file.append(contentsOf: $0) }
+        let length = withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian, Array.init)
+        // Raw copies: appending an UnsafeRawBufferPointer to an array goes byte by byte.
+        return [UInt8](unsafeUninitializedCapacity: 8 + headerBytes.count + offset) { buffer, count in
+            func append(_ bytes: UnsafeRawBufferPointer) {
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[count...])
+                    .copyMemory(from: bytes)
+                count += bytes.count
+            }
+            length.withUnsafeBytes(append)
+            headerBytes.withUnsafeBytes(append)
+            for name in names { tensors[name]!.withUnsafeBytes(append) }
         }
-        return file
     }
 }

@@ -1,1 +1,45 @@
-print("metaprompt")
+import Distributed
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// metaprompt — distributed meta-prompt learning for CLIP-style models on CPUs under MPI.
+// Exit codes: 0 success, 1 failure (the message names what is wrong), 64 usage error.
+
+let commands: [any Command.Type] = [
+    DemoCommand.self,
+    InspectCommand.self,
+    BenchCommand.self,
+]
+
+@MainActor func topLevelUsage() -> String {
+    var lines = ["usage: metaprompt COMMAND [OPTIONS]", "", "commands:"]
+    for c in commands { lines.append("  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.summary) }
+    lines += ["", "Run 'metaprompt COMMAND --help' for a command's options."]
+    return lines.joined(separator: "\n")
+}
+
+let words = Array(CommandLine.arguments.dropFirst())
+guard let first = words.first else {
+    writeToStandardError(topLevelUsage())
+    exit(64)
+}
+if first == "--help" || first == "-h" || first == "help" {
+    print(topLevelUsage())
+    exit(0)
+}
+guard let command = commands.first(where: { $0.name == first }) else {
+    writeToStandardError("metaprompt: unknown command '\(first)'\n\n" + topLevelUsage())
+    exit(64)
+}
+do {
+    try command.run(Array(words.dropFirst()))
+    exit(0)
+} catch let error as UsageError {
+    writeToStandardError("metaprompt \(command.name): \(error)\n\n\(command.usage)")
+    exit(64)
+} catch {
+    writeToStandardError("metaprompt \(command.name): \(error)")
+    exit(1)
+}

@@ -72,6 +72,7 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
     ///
     /// - Parameter epoch: `0 ≤ epoch ≤ maxEpoch + warmup.epochs`.
     public func lr(epoch: Int) -> Double {
+        precondition(maxEpoch > 0, "maxEpoch must be positive, got \(maxEpoch)")
         let warmupEpochs = warmup.epochs
         precondition(epoch >= 0 && epoch - warmupEpochs <= maxEpoch,
                      "epoch \(epoch) outside 0...\(maxEpoch + warmupEpochs)")

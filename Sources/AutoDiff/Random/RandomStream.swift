@@ -266,8 +266,8 @@ public struct RandomStream: Sendable, Equatable {
 
     /// Shuffles `array` in place (Fisher–Yates as in Durstenfeld 1964).
     ///
-    /// For `i` from `count − 1` down to 1: swap element `i` with element ``int(below:)``
-    /// `(i + 1)`. Uses `count − 1` integer draws.
+    /// For `i` from `count − 1` down to 1, swaps elements `i` and `int(below: i + 1)`:
+    /// `count − 1` draws of ``int(below:)``.
     public mutating func shuffle<T>(_ array: inout [T]) {
         var i = array.count - 1
         while i > 0 {

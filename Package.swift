@@ -29,10 +29,10 @@ let package = Package(
         .executableTarget(name: "metaprompt",
                           dependencies: ["AutoDiff", "TensorIO", "Distributed", "CBLAS"]),
 
-        .target(name: "TestSupport", dependencies: ["AutoDiff"], path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["AutoDiff"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
-        .testTarget(name: "MetapromptCLITests", dependencies: ["TensorIO"]),
+        .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]
 )

@@ -10,6 +10,7 @@ import Darwin
 /// (`.<name>.tmp-<pid>-<random>`), which is flushed with `fsync` and then renamed over the
 /// target; the directory is `fsync`ed so the rename survives a crash. Readers therefore see
 /// the old file or the new one, never a mix — what checkpoints need when a job is killed.
+/// A new file gets mode 0644 (less the umask).
 public enum AtomicFile {
     /// Atomically replaces (or creates) the file at `path` with `bytes`.
     ///

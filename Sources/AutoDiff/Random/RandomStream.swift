@@ -18,9 +18,10 @@ import Foundation
 ///       tag_d = w₀ | w₁ << 32,  (w₀, w₁, _, _) = P((id_d.lo, id_d.hi, tag_{d-1}.lo, tag_{d-1}.hi), foldKey_d)
 ///       foldKey_d = (f.lo, f.hi)  with  f = seed ⊕ 0x9E3779B97F4A7C15 ⊕ (d << 32)
 ///
-///   The fold key differs from the stream key, so a tag is never an output word of another
-///   stream, and it includes the depth `d`, so paths of different lengths are folded by
-///   different functions: `[]`, `[0]`, `[0, 0]`, or `[1, 2]` and `[2, 1]`, get unrelated tags.
+///   The fold key differs from the stream key, so tags and stream words come from different
+///   keyed permutations, and it includes the depth `d`, so paths of different lengths are
+///   folded by different functions: `[]`, `[0]`, `[0, 0]`, or `[1, 2]` and `[2, 1]`, get
+///   unrelated tags.
 /// - **Blocks**: block `n` of the stream is `P((n.lo, n.hi, tag.lo, tag.hi), key)`; word `k`
 ///   of the stream is word `k mod 4` of block `k / 4`. With no ids the stream is plain
 ///   Philox4x32-10 keyed by the seed, counting from 0.
@@ -37,8 +38,8 @@ import Foundation
 /// two; ``normal()`` and ``normalFloat()`` four; ``int(below:)`` two per attempt (a retry has
 /// probability below `n/2⁶⁴`); ``gamma(shape:)`` and ``beta(_:_:)`` a data-dependent number
 /// (rejection sampling). Integer and uniform draws are exact on every machine; ``normal()``,
-/// ``gamma(shape:)`` and ``beta(_:_:)`` call `log`, `cos`, `exp` and `sqrt`, so they are
-/// bit-identical wherever the C math library is the same (all ranks of one installation).
+/// ``gamma(shape:)`` and ``beta(_:_:)`` call the C library's `log`, `cos` and `exp`, so they
+/// are bit-identical wherever that library is the same (all ranks of one installation).
 ///
 /// Changing anything above changes every number drawn; `RandomStreamTests` pins golden values.
 public struct RandomStream: Sendable, Equatable {

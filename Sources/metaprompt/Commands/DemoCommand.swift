@@ -112,9 +112,8 @@ struct SineMAML {
         let sizes = names.map { p[$0]!.count }
         let width = sizes.reduce(0, +) + 1  // one task's flattened gradient, then its loss
         var adam = Adam()
-        // Contiguous blocks of tasks per rank; every rank sends the same number of slots.
-        let perRank = (tasksPerStep + comm.size - 1) / comm.size
-        let mine = (comm.rank * perRank)..<min((comm.rank + 1) * perRank, tasksPerStep)
+        let sharding = TaskSharding(taskCount: tasksPerStep, rankCount: comm.size)
+        let perRank = sharding.slotsPerRank, mine = sharding.tasks(ofRank: comm.rank)
         let clock = ContinuousClock(), start = clock.now
         let initialLoss = try evaluate(p, comm)  // a collective: every rank takes part
         if comm.rank == 0 {
@@ -164,9 +163,10 @@ struct SineMAML {
 
     /// Mean query loss after one inner step over 32 held-out tasks, split over the ranks.
     func evaluate(_ p: [String: Tensor], _ comm: any Communicator) throws -> Float {
-        let count = 32, perRank = (count + comm.size - 1) / comm.size
-        var losses = [Float](repeating: 0, count: perRank)
-        for (slot, index) in ((comm.rank * perRank)..<min((comm.rank + 1) * perRank, count)).enumerated() {
+        let count = 32
+        let sharding = TaskSharding(taskCount: count, rankCount: comm.size)
+        var losses = [Float](repeating: 0, count: sharding.slotsPerRank)
+        for (slot, index) in sharding.tasks(ofRank: comm.rank).enumerated() {
             losses[slot] = metaGradient(p, step: 0, index: index, purpose: .evaluation).loss
         }
         let all = try comm.allGather(losses)

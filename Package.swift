@@ -23,7 +23,7 @@ let package = Package(
         // File formats: strict JSON, safetensors, atomic writes. Knows nothing of tensors.
         .target(name: "TensorIO"),
         // Tensors, kernels, reverse-mode autodiff, RNG, optimisers, schedules.
-        .target(name: "AutoDiff", dependencies: ["CBLAS"]),
+        .target(name: "AutoDiff", dependencies: ["CBLAS", "TensorIO"]),
         // MPI communicator (and its single-process twin). Knows nothing of CLIP.
         .target(name: "Distributed", dependencies: ["CMPI"]),
         .executableTarget(name: "metaprompt",

@@ -24,15 +24,22 @@ let package = Package(
         .target(name: "TensorIO"),
         // Tensors, kernels, reverse-mode autodiff, RNG, optimisers, schedules.
         .target(name: "AutoDiff", dependencies: ["CBLAS", "TensorIO"]),
+        // CLIP: configuration, checkpoint loading, tokenizer, both towers, prompt injection.
+        .target(name: "CLIP", dependencies: ["AutoDiff", "TensorIO"]),
+        // Data: Dassl dataset layout, few-shot and base/new splits, JPEG decoding and CLIP
+        // preprocessing identical to PIL, augmentation, image-caption pairs.
+        .target(name: "Datasets", dependencies: ["CJPEG", "AutoDiff", "TensorIO"]),
         // MPI communicator (and its single-process twin). Knows nothing of CLIP.
         .target(name: "Distributed", dependencies: ["CMPI"]),
         .executableTarget(name: "metaprompt",
-                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CBLAS"]),
+                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "CBLAS"]),
 
         .target(name: "TestSupport", dependencies: ["AutoDiff"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]
 )

@@ -55,3 +55,16 @@ public func findOnPath(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
     return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
+
+/// `Tests/Fixtures` of this checkout: the PyTorch reference fixtures copied from the
+/// steering repository's shared/fixtures (tests never read shared/ itself).
+public func fixturesDirectory() -> URL {
+    URL(fileURLWithPath: #filePath)  // Sources/TestSupport/Subprocess.swift
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/Fixtures")
+}
+
+/// The path of a file under `Tests/Fixtures`.
+public func fixture(_ relativePath: String) -> String {
+    fixturesDirectory().appendingPathComponent(relativePath).path
+}

@@ -15,8 +15,9 @@ import Testing
     }
 
     @Test func libjpegDecodesTinyShapesImage() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/blue_circle_000.jpg")
+        // Tests/Fixtures/tinyshapes, two directories up from this file.
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/tinyshapes/images/blue_circle/000.jpg")
         let bytes = try [UInt8](Data(contentsOf: url))
         var width: Int32 = 0, height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)

@@ -1,0 +1,199 @@
+import AutoDiff
+import Foundation
+import TensorIO
+
+/// Records intermediate activations by name (e.g. `text.layer_out.0`), for parity tests.
+public typealias ActivationTrace = (_ name: String, _ value: Tensor) -> Void
+
+/// A frozen CLIP model: both towers, with optional learnable prompts flowing through them.
+///
+/// Semantics follow OpenAI CLIP / Hugging Face `CLIPModel`: pre-LN transformer blocks
+/// `x += attn(LN₁(x)); x += fc₂(act(fc₁(LN₂(x))))`, attention heads splitting the width
+/// contiguously, the text tower causal and pooled at the end-of-text token (the row's
+/// largest id), the vision tower a non-overlapping patch convolution (no bias) with a class
+/// token, pre-LN on the sequence and post-LN on the class token. Weights are constants, so
+/// gradients flow only to prompts (and through them again for second-order meta-learning).
+public final class CLIPModel: @unchecked Sendable {
+    public let configuration: CLIPConfiguration
+    /// Parameters by internal name (see `CLIPCheckpoint`).
+    public let weights: [String: Tensor]
+
+    public init(configuration: CLIPConfiguration, weights: [String: Tensor]) {
+        let expected = CLIPCheckpoint.expectedShapes(configuration)
+        for (name, shape) in expected {
+            precondition(weights[name]?.shape == shape, "CLIP weight '\(name)' has shape \(weights[name]?.shape.description ?? "none"), expected \(shape)")
+        }
+        self.configuration = configuration
+        self.weights = weights
+    }
+
+    /// Loads a Hugging Face CLIP directory (`config.json` + `model.safetensors`), or a
+    /// directory holding an OpenAI/open_clip state dict as `model.safetensors` (with or
+    /// without `config.json`; without it the architecture is inferred from the shapes).
+    /// - Throws: `CLIPError` or `SafeTensorsError` naming the file and the tensor.
+    public convenience init(directory: String) throws {
+        let weightsPath = (directory as NSString).appendingPathComponent("model.safetensors")
+        let configPath = (directory as NSString).appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: weightsPath) else { throw CLIPError.missingFile(path: weightsPath) }
+        let file = try SafeTensorsFile(path: weightsPath)
+        let configuration: CLIPConfiguration
+        if FileManager.default.fileExists(atPath: configPath) {
+            configuration = try CLIPConfiguration.load(path: configPath)
+        } else if try CLIPCheckpoint.layout(of: file) == .openAI {
+            configuration = try CLIPCheckpoint.inferConfiguration(file)
+        } else {
+            throw CLIPError.missingFile(path: configPath)
+        }
+        self.init(configuration: configuration, weights: try CLIPCheckpoint.load(file, configuration: configuration))
+    }
+
+    /// Random weights with the configuration's shapes (N(0, 0.02²) matrices, unit layer
+    /// norms), for benchmarks that need no checkpoint.
+    public static func random(_ configuration: CLIPConfiguration, seed: UInt64 = 0) -> CLIPModel {
+        var weights: [String: Tensor] = [:]
+        for (i, (name, shape)) in CLIPCheckpoint.expectedShapes(configuration).sorted(by: { $0.key < $1.key }).enumerated() {
+            if name.hasSuffix("ln1.weight") || name.hasSuffix("ln2.weight") || name.hasSuffix("_ln.weight") {
+                weights[name] = Tensor.ones(shape)
+            } else if name == "logit_scale" {
+                weights[name] = Tensor(configuration.logitScaleInit)
+            } else {
+                var stream = RandomStream(seed: seed, 0xC11F, UInt64(i))
+                weights[name] = Tensor.normal(shape, std: 0.02, stream: &stream)
+            }
+        }
+        return CLIPModel(configuration: configuration, weights: weights)
+    }
+
+    func w(_ name: String) -> Tensor { weights[name]! }
+
+    // MARK: Towers
+
+    /// Projected text features (N, P), not normalised.
+    ///
+    /// - Parameters:
+    ///   - ids: N rows of token ids (77 from the tokenizer), end-of-text the largest id.
+    ///   - prompts: learnable context at positions 1…n, and deep prompts.
+    ///   - truncate: compute only positions up to the batch's last end-of-text token. Causal
+    ///     attention means later positions cannot change the pooled feature, so this changes
+    ///     nothing but the cost; `false` runs all positions (for tests).
+    public func encodeText(_ ids: [[Int]], prompts: TowerPrompts? = nil, truncate: Bool = true,
+                           trace: ActivationTrace? = nil) -> Tensor {
+        let c = configuration.text
+        let n = ids.count
+        precondition(n > 0, "encodeText of no texts")
+        let eot = ids.map { row in row.indices.max { row[$0] < row[$1] }! }
+        let length = truncate ? eot.max()! + 1 : ids[0].count
+        precondition(ids.allSatisfy { $0.count >= length && $0.count <= configuration.contextLength },
+                     "token rows must have ≤ \(configuration.contextLength) ids, got \(Set(ids.map(\.count)).sorted())")
+        let flat = ids.flatMap { $0.prefix(length) }
+        precondition(flat.allSatisfy { $0 >= 0 && $0 < configuration.vocabularySize }, "token id outside the vocabulary")
+        var x = w("text.token_embedding").indexSelect(alongAxis: 0, flat).reshaped([n, length, c.width])
+        if let prompts {
+            precondition(1 + prompts.count < length, "\(prompts.count) text prompts do not fit before the end-of-text token")
+            x = Self.replacing(x, at: 1, with: prompts.context)
+        }
+        x = x + w("text.position_embedding").slice(alongAxis: 0, 0..<length)
+        trace?("text.embeddings", x)
+        let mask = Tensor.causalMask(length)
+        for layer in 0..<c.layers {
+            if let p = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: 1, with: p) }
+            x = block(x, "text.blocks.\(layer).", c, mask: mask)
+            trace?("text.layer_out.\(layer)", x)
+        }
+        // LN is per row, so pooling first and normalising N rows is the same as the reverse.
+        let pooled = x.reshaped([n * length, c.width]).indexSelect(alongAxis: 0, eot.enumerated().map { $0 * length + $1 })
+            .layerNorm(weight: w("text.final_ln.weight"), bias: w("text.final_ln.bias"), epsilon: c.layerNormEpsilon)
+        trace?("text.pooled", pooled)
+        return Tensor.matmul(pooled, w("text.projection"), transposeB: true)
+    }
+
+    /// Projected image features (B, P), not normalised.
+    /// - Parameters:
+    ///   - pixels: (B, 3, S, S), already preprocessed (S = the configured image size).
+    ///   - prompts: tokens appended after the class and patch tokens, and deep prompts.
+    public func encodeImages(_ pixels: Tensor, prompts: TowerPrompts? = nil, trace: ActivationTrace? = nil) -> Tensor {
+        let c = configuration.vision
+        let s = configuration.imageSize, p = configuration.patchSize, g = configuration.gridSize
+        precondition(pixels.rank == 4 && pixels.shape[1] == 3 && pixels.shape[2] == s && pixels.shape[3] == s,
+                     "pixels must be (B, 3, \(s), \(s)), got \(pixels.shape)")
+        let b = pixels.shape[0]
+        // A convolution with kernel = stride = patch is a matrix product over unfolded patches.
+        let patches = Self.unfoldPatches(pixels.detached(), patch: p)  // (B, G², 3·p·p)
+        let tokens = Tensor.matmul(patches, w("vision.patch_embedding").reshaped([c.width, 3 * p * p]), transposeB: true)
+        let cls = w("vision.class_embedding").reshaped([1, 1, c.width]).broadcast(to: [b, 1, c.width])
+        var x = Tensor.concatenate([cls, tokens], alongAxis: 1) + w("vision.position_embedding")
+        let base = g * g + 1
+        if let prompts {
+            x = Tensor.concatenate([x, prompts.context.reshaped([1, prompts.count, c.width]).broadcast(to: [b, prompts.count, c.width])], alongAxis: 1)
+        }
+        trace?("vision.embeddings", x)
+        x = x.layerNorm(weight: w("vision.pre_ln.weight"), bias: w("vision.pre_ln.bias"), epsilon: c.layerNormEpsilon)
+        trace?("vision.pre_ln", x)
+        for layer in 0..<c.layers {
+            if let r = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: base, with: r) }
+            x = block(x, "vision.blocks.\(layer).", c, mask: nil)
+            trace?("vision.layer_out.\(layer)", x)
+        }
+        let pooled = x.slice(alongAxis: 1, 0..<1).reshaped([b, c.width])
+            .layerNorm(weight: w("vision.post_ln.weight"), bias: w("vision.post_ln.bias"), epsilon: c.layerNormEpsilon)
+        trace?("vision.pooled", pooled)
+        return Tensor.matmul(pooled, w("vision.projection"), transposeB: true)
+    }
+
+    /// `exp(logit_scale) · norm(image) · norm(text)ᵀ`: (B, N).
+    public func logits(imageFeatures: Tensor, textFeatures: Tensor) -> Tensor {
+        let scale = Foundation.exp(w("logit_scale").scalar)
+        return Tensor.matmul(imageFeatures.l2Normalized(), textFeatures.l2Normalized(), transposeB: true) * scale
+    }
+
+    // MARK: Pieces
+
+    /// One pre-LN transformer block on x (N, T, W).
+    func block(_ x: Tensor, _ prefix: String, _ c: TowerConfiguration, mask: Tensor?) -> Tensor {
+        let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
+        let h = x.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
+        let qkv = Tensor.linear(h, weight: w(prefix + "attn.qkv.weight"), bias: w(prefix + "attn.qkv.bias"))
+            .reshaped([n, t, 3, heads, d]).permuted([2, 0, 3, 1, 4])  // (3, N, H, T, d)
+        func part(_ i: Int) -> Tensor { qkv.slice(alongAxis: 0, i..<(i + 1)).reshaped([n, heads, t, d]) }
+        let attended = Tensor.attention(query: part(0), key: part(1), value: part(2), mask: mask)
+            .permuted([0, 2, 1, 3]).reshaped([n, t, width])
+        let y = x + Tensor.linear(attended, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
+        let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
+        var m = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
+        m = c.activation == .quickGELU ? m.quickGELU() : m.gelu()
+        return y + Tensor.linear(m, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
+    }
+
+    /// x (N, T, W) with rows start..<start+n replaced by `prompt` (n, W), shared by all N.
+    static func replacing(_ x: Tensor, at start: Int, with prompt: Tensor) -> Tensor {
+        let (n, t, width) = (x.shape[0], x.shape[1], x.shape[2])
+        let k = prompt.shape[0]
+        var parts = [x.slice(alongAxis: 1, 0..<start), prompt.reshaped([1, k, width]).broadcast(to: [n, k, width])]
+        if start + k < t { parts.append(x.slice(alongAxis: 1, (start + k)..<t)) }
+        return Tensor.concatenate(parts, alongAxis: 1)
+    }
+
+    /// (B, 3, S, S) → (B, G², 3·p·p): patch (gy, gx) as a row in PyTorch's conv weight order
+    /// (channel, ky, kx). A constant: pixels take no gradient.
+    static func unfoldPatches(_ pixels: Tensor, patch p: Int) -> Tensor {
+        let (b, s) = (pixels.shape[0], pixels.shape[2])
+        let g = s / p
+        var out = [Float](repeating: 0, count: b * g * g * 3 * p * p)
+        pixels.storage.withUnsafeBufferPointer { src in
+            var o = 0
+            for image in 0..<b {
+                for gy in 0..<g {
+                    for gx in 0..<g {
+                        for ch in 0..<3 {
+                            for ky in 0..<p {
+                                let row = ((image * 3 + ch) * s + gy * p + ky) * s + gx * p
+                                for kx in 0..<p { out[o] = src[row + kx]; o += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [b, g * g, 3 * p * p], values: out)
+    }
+}

@@ -19,11 +19,12 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CAllocator"),
 
         // File formats: strict JSON, safetensors, atomic writes. Knows nothing of tensors.
         .target(name: "TensorIO"),
         // Tensors, kernels, reverse-mode autodiff, RNG, optimisers, schedules.
-        .target(name: "AutoDiff", dependencies: ["CBLAS", "TensorIO"]),
+        .target(name: "AutoDiff", dependencies: ["CBLAS", "CAllocator", "TensorIO"]),
         // CLIP: configuration, checkpoint loading, tokenizer, both towers, prompt injection.
         .target(name: "CLIP", dependencies: ["AutoDiff", "TensorIO"]),
         // Data: Dassl dataset layout, few-shot and base/new splits, JPEG decoding and CLIP

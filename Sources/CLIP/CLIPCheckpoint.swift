@@ -158,7 +158,7 @@ enum CLIPCheckpoint {
         try rejectExtraLayers(file, layout, c)
         let expected = expectedShapes(c)
         var tensors: [String: Tensor] = [:]
-        for (name, source) in sources(layout, c) {
+        for (name, source) in sources(layout, c).sorted(by: { $0.key < $1.key }) {
             // Reads `n` and checks it has the shape the file must store it in.
             func read(_ n: String, _ want: [Int]) throws -> Tensor {
                 guard file.contains(n) else { throw CLIPError.missingTensor(path: file.path, name: n) }

@@ -1,3 +1,4 @@
+import AutoDiff
 import Distributed
 import Foundation
 #if canImport(Glibc)
@@ -20,6 +21,7 @@ let commands: [any Command.Type] = [
     return lines.joined(separator: "\n")
 }
 
+Allocator.retainFreedMemory()
 let words = Array(CommandLine.arguments.dropFirst())
 guard let first = words.first else {
     writeToStandardError(topLevelUsage())

@@ -20,7 +20,7 @@ import TestSupport
 
     @Test(arguments: [
         (["frobnicate"], "metaprompt: unknown command 'frobnicate'"),
-        (["bench"], "metaprompt bench: missing benchmark name (kernels)"),
+        (["bench"], "metaprompt bench: missing benchmark name (kernels or clip)"),
         (["bench", "gpus"], "metaprompt bench: unknown benchmark 'gpus'"),
         (["demo", "--steps", "ten"], "metaprompt demo: --steps must be an integer in 1...1000000, got 'ten'"),
         (["demo", "--steps"], "metaprompt demo: --steps needs a value"),

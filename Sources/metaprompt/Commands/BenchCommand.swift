@@ -1,35 +1,55 @@
 import AutoDiff
 import CBLAS
+import CLIP
 import Foundation
 
-/// `metaprompt bench kernels`: the engine's kernels against raw OpenBLAS, in one run.
+/// `metaprompt bench kernels|clip`: measured speed, validated first, in release builds.
 enum BenchCommand: Command {
     static let name = "bench"
     static let summary = "measure kernels (build with -c release)"
     static let usage = """
         usage: metaprompt bench kernels [--threads N] [--repeats N]
+               metaprompt bench clip [--model vit-b16|vit-b32|vit-l14] [--batch B] [--threads N] [--repeats N]
 
-        Times, in this process: raw cblas_sgemm at ViT-B/16 MLP shapes (197×768·768×3072 and
+        kernels — times, in this process: raw cblas_sgemm at ViT-B/16 MLP shapes (197×768·768×3072 and
         197×3072·3072×768); the engine's linear layer forward + backward on the same shapes as
         a fraction of the three raw sgemm calls it needs; attention forward + backward
         (12 heads, 197 tokens, 64 dims); and the engine's overhead per small op.
         Results are validated against a naive reference before timing. Build with
         'swift build -c release': debug builds are 10-50x slower.
 
+        clip — random weights with the real shapes of the chosen CLIP (no checkpoint needed):
+        sgemm GFLOP/s at the model's MLP shape, the image tower's forward ms/image, forward +
+        backward to IVLP deep prompts (4 tokens, depth 9) ms/image with achieved GFLOP/s as a
+        fraction of sgemm, and the text tower per class prompt ("X X X X <class>.").
+
         options:
+          --model M     vit-b16 (default), vit-b32 or vit-l14   (clip)
+          --batch B     images per forward pass (default 4)      (clip)
           --threads N   OpenBLAS threads (default 1: one per rank, as training runs)
           --repeats N   timed repetitions per measurement; the median is reported (default 10)
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["threads", "repeats"])
+        let args = try Arguments(words, options: ["threads", "repeats", "model", "batch"])
         if args.wantsHelp { print(usage); return }
-        guard args.positional == ["kernels"] else {
-            throw UsageError(args.positional.isEmpty ? "missing benchmark name (kernels)"
-                                                     : "unknown benchmark '\(args.positional.joined(separator: " "))'")
-        }
         BLAS.setThreadCount(try args.int("threads", default: 1, in: 1...1024))
-        try KernelBenchmark(repeats: try args.int("repeats", default: 10, in: 1...10_000)).run()
+        switch args.positional {
+        case ["kernels"]:
+            try KernelBenchmark(repeats: try args.int("repeats", default: 10, in: 1...10_000)).run()
+        case ["clip"]:
+            let models = ["vit-b16": CLIPConfiguration.vitB16, "vit-b32": .vitB32, "vit-l14": .vitL14]
+            let name = args.string("model") ?? "vit-b16"
+            guard let configuration = models[name] else {
+                throw UsageError("--model must be one of \(models.keys.sorted().joined(separator: ", ")), got '\(name)'")
+            }
+            try CLIPBenchmark(name: name, configuration: configuration, batch: try args.int("batch", default: 4, in: 1...1024),
+                              repeats: try args.int("repeats", default: 3, in: 1...10_000)).run()
+        case []:
+            throw UsageError("missing benchmark name (kernels or clip)")
+        default:
+            throw UsageError("unknown benchmark '\(args.positional.joined(separator: " "))'")
+        }
     }
 }
 

@@ -1,0 +1,150 @@
+import CJPEG
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension RGBImage {
+    /// Decodes the JPEG file at `path` to 8-bit RGB, as PIL's `Image.open(path).convert("RGB")`.
+    ///
+    /// libjpeg(-turbo) with PIL's decoder settings (its defaults: accurate integer IDCT, fancy
+    /// upsampling), so the bytes match PIL's wherever both link libjpeg-turbo. Greyscale JPEGs
+    /// come out with R = G = B, as PIL's `L → RGB` conversion gives.
+    ///
+    /// - Throws: ``ImageError``: `unreadable` (cannot open or read), `notJPEG`, `truncated`,
+    ///   `corrupt` (libjpeg's message), `unsupportedColorSpace` (CMYK/YCCK: the CJPEG shim only
+    ///   asks libjpeg for RGB output, which libjpeg cannot produce from four components).
+    public init(jpegFile path: String) throws {
+        try self.init(jpegData: try readWholeFile(path), source: path)
+    }
+
+    /// Decodes JPEG bytes held in memory; `source` names them in errors (usually the path).
+    ///
+    /// - Throws: ``ImageError`` as ``init(jpegFile:)``.
+    public init(jpegData bytes: [UInt8], source: String) throws {
+        let structure = try JPEGStructure(scanning: bytes, source: source)
+        if let components = structure.components, components == 4 {
+            throw ImageError.unsupportedColorSpace(
+                path: source, detail: "4-component (CMYK/YCCK) JPEG; convert it to RGB first")
+        }
+        var width: Int32 = 0, height: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let decoded = bytes.withUnsafeBufferPointer { buffer in
+            message.withUnsafeMutableBufferPointer { text in
+                cjpeg_decode_rgb(buffer.baseAddress, UInt(buffer.count), &width, &height,
+                                 text.baseAddress, text.count)
+            }
+        }
+        guard let decoded else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw ImageError.corrupt(path: source, message: text.isEmpty ? "libjpeg failed" : text)
+        }
+        defer { free(decoded) }
+        let count = Int(width) * Int(height) * 3
+        self.init(width: Int(width), height: Int(height),
+                  pixels: Array(UnsafeBufferPointer(start: decoded, count: count)))
+    }
+}
+
+/// The marker structure of a JPEG stream, read before libjpeg sees it: libjpeg treats a
+/// missing end of data as a warning and pads the image with grey, where PIL raises.
+struct JPEGStructure {
+    /// Components of the first frame header (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK), if one was found.
+    var components: Int?
+
+    /// Walks the marker segments from SOI up to the first SOS (skipping APPn segments by their
+    /// lengths, so an embedded EXIF thumbnail cannot be mistaken for the image), then requires
+    /// an EOI marker somewhere after it: entropy-coded data never contains `FF D9`.
+    ///
+    /// - Throws: ``ImageError/notJPEG(path:detail:)`` without SOI, ``ImageError/truncated(path:)``
+    ///   when the data ends inside a header segment or before EOI. Anything else odd is left
+    ///   to libjpeg, which reports it precisely.
+    init(scanning bytes: [UInt8], source: String) throws {
+        guard bytes.count >= 2, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
+            throw ImageError.notJPEG(path: source, detail: Self.describeNonJPEG(bytes))
+        }
+        var i = 2
+        while i < bytes.count {
+            // Like libjpeg's next_marker: skip garbage up to 0xFF, then fill bytes.
+            while i < bytes.count && bytes[i] != 0xFF { i += 1 }
+            while i < bytes.count && bytes[i] == 0xFF { i += 1 }
+            guard i < bytes.count else { break }
+            let marker = bytes[i]
+            i += 1
+            switch marker {
+            case 0x01, 0xD0...0xD8:
+                continue  // stand-alone markers (TEM, RSTn, SOI)
+            case 0xD9:
+                return  // EOI before any scan: libjpeg reports "no image"
+            default:
+                break
+            }
+            guard i + 1 < bytes.count else { throw ImageError.truncated(path: source) }
+            let length = Int(bytes[i]) << 8 | Int(bytes[i + 1])
+            let isFrameHeader = (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker)
+            if isFrameHeader && components == nil && i + 7 < bytes.count {
+                components = Int(bytes[i + 7])
+            }
+            if marker == 0xDA {
+                var j = i + length
+                while j + 1 < bytes.count {
+                    if bytes[j] == 0xFF && bytes[j + 1] == 0xD9 { return }
+                    j += 1
+                }
+                throw ImageError.truncated(path: source)
+            }
+            i += length
+        }
+        throw ImageError.truncated(path: source)
+    }
+
+    /// What non-JPEG bytes look like, for the error message.
+    static func describeNonJPEG(_ bytes: [UInt8]) -> String {
+        if bytes.isEmpty { return "the file is empty" }
+        let head = bytes.prefix(8)
+        let kind: String
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+            kind = " (PNG data)"
+        } else if head.starts(with: Array("GIF8".utf8)) {
+            kind = " (GIF data)"
+        } else if head.starts(with: Array("RIFF".utf8)) {
+            kind = " (RIFF/WebP data)"
+        } else if head.starts(with: Array("BM".utf8)) {
+            kind = " (BMP data)"
+        } else {
+            kind = ""
+        }
+        let hex = head.prefix(4).map { "0x" + String($0, radix: 16, uppercase: true) }.joined(separator: " ")
+        return "starts with \(hex)\(kind)"
+    }
+}
+
+/// The whole contents of a file, with the system's reason on failure.
+func readWholeFile(_ path: String) throws -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+        throw ImageError.unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else {
+        throw ImageError.unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+        throw ImageError.unreadable(path: path, reason: "is a directory")
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Int(info.st_size))
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if got < 0 {
+            if errno == EINTR { continue }
+            throw ImageError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        if got == 0 { break }
+        bytes.append(contentsOf: chunk[0..<got])
+    }
+    return bytes
+}

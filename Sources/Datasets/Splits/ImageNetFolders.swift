@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// ImageNet as CoOp reads it (`datasets/imagenet.py`): no Zhou split file; the lists come from
+/// the folders `images/train/<wnid>/` and `images/val/<wnid>/` and `classnames.txt`
+/// (`<wnid> <class name>` per line).
+///
+/// Labels follow the wnid folders sorted by code point; within a folder the images come in
+/// `os.listdir` order — the directory's `readdir` order, which this reproduces by calling
+/// `readdir` too, so on the same file system the lists (and hence the few-shot picks) equal
+/// CoOp's. Hidden files (leading `.`) are skipped, as Dassl's `listdir_nohidden`.
+public enum ImageNetFolders {
+    /// Reads `train` from `images/train` and `test` from `images/val` of the dataset directory.
+    /// `val` is the same list as `test` (CoOp evaluates on ImageNet's val set).
+    ///
+    /// - Throws: ``DatasetError`` naming an unreadable folder, or `classnames.txt` when a
+    ///   folder has no class name.
+    public static func read(directory: String) throws -> DatasetSplits {
+        let classnamesPath = joinPath(directory, "classnames.txt")
+        var classnames: [String: String] = [:]
+        for line in try readTextLines(classnamesPath) {
+            let (folder, name) = splitAtFirstSpace(pythonStripped(line))
+            classnames[folder] = name
+        }
+        let imageRoot = joinPath(directory, "images")
+        func list(_ split: String) throws -> [DatasetItem] {
+            let splitDirectory = joinPath(imageRoot, split)
+            let folders = try directoryEntries(splitDirectory)
+                .filter { isDirectory(joinPath(splitDirectory, $0)) }
+                .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+            var items: [DatasetItem] = []
+            for (label, folder) in folders.enumerated() {
+                guard let classname = classnames[folder] else {
+                    throw DatasetError.malformed(path: classnamesPath, location: "folder \(folder)",
+                                                 message: "no class name for \(joinPath(splitDirectory, folder))")
+                }
+                let folderPath = joinPath(splitDirectory, folder)
+                for name in try directoryEntries(folderPath) where !name.hasPrefix(".") {
+                    items.append(DatasetItem(path: joinPath(folderPath, name), label: label, classname: classname))
+                }
+            }
+            return items
+        }
+        let train = try list("train")
+        let test = try list("val")
+        return DatasetSplits(train: train, val: test, test: test)
+    }
+}
+
+/// The names in a directory in `readdir` order, without `.` and `..` (Python's `os.listdir`).
+func directoryEntries(_ path: String) throws -> [String] {
+    guard let directory = opendir(path) else {
+        throw DatasetError.unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// Whether `path` is a directory, following symlinks (Python's `DirEntry.is_dir()`).
+func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}

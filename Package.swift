@@ -30,16 +30,21 @@ let package = Package(
         // Data: Dassl dataset layout, few-shot and base/new splits, JPEG decoding and CLIP
         // preprocessing identical to PIL, augmentation, image-caption pairs.
         .target(name: "Datasets", dependencies: ["CJPEG", "AutoDiff", "TensorIO"]),
+        // Methods: prompt tuning, ProMetaR, GRAM. Depends on a model protocol, not on CLIP.
+        .target(name: "MetaLearning", dependencies: ["AutoDiff"]),
+        // Glue for training runs: CLIP as a PromptedModel, zero-shot targets, method steps.
+        .target(name: "Training", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets", "Distributed"]),
         // MPI communicator (and its single-process twin). Knows nothing of CLIP.
         .target(name: "Distributed", dependencies: ["CMPI"]),
         .executableTarget(name: "metaprompt",
-                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "CBLAS"]),
+                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "Training", "CBLAS"]),
 
         .target(name: "TestSupport", dependencies: ["AutoDiff"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),
+        .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "CLIP", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]

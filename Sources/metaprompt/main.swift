@@ -10,6 +10,8 @@ import Glibc
 
 let commands: [any Command.Type] = [
     DemoCommand.self,
+    TokenizeCommand.self,
+    EncodeCommand.self,
     InspectCommand.self,
     BenchCommand.self,
 ]

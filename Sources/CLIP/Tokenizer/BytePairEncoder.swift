@@ -124,15 +124,13 @@ struct BytePairEncoder: Sendable {
     /// GPT-2's `bytes_to_unicode`: the printable Latin-1 bytes `!`…`~`, `¡`…`¬`, `®`…`ÿ` stand
     /// for themselves; the other 68 bytes (controls, space, DEL, NBSP, soft hyphen), in byte
     /// order, take U+0100, U+0101, … so that no symbol is whitespace or a control character.
-    static let byteSymbols: [Character] = {
+    static let byteSymbols: [Unicode.Scalar] = {
         let printable = Set(Array(0x21...0x7E) + Array(0xA1...0xAC) + Array(0xAE...0xFF))
         var next = 0x100
         return (0..<256).map { byte in
-            if printable.contains(byte) {
-                return Character(Unicode.Scalar(UInt8(byte)))
-            }
+            if printable.contains(byte) { return Unicode.Scalar(UInt8(byte)) }
             defer { next += 1 }
-            return Character(Unicode.Scalar(UInt32(next))!)
+            return Unicode.Scalar(UInt32(next))!
         }
     }()
 }

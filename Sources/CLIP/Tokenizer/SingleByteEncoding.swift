@@ -25,6 +25,9 @@ struct SingleByteEncoding: Sendable {
         self.bytes = bytes
     }
 
+    /// Whether this is one of ftfy's "sloppy" code pages (whose byte 0x1A stands for U+FFFD).
+    var isSloppy: Bool { name.hasPrefix("sloppy-") }
+
     /// The character of one byte.
     func decode(_ byte: UInt8) -> Unicode.Scalar {
         switch byte {

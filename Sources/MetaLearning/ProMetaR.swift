@@ -1,0 +1,177 @@
+import AutoDiff
+
+/// The learnable state of ProMetaR: prompts θ, regulator φ and their optimisers.
+public struct ProMetaRState: Sendable {
+    public var prompts: [String: Tensor]
+    public var regulator: [String: Tensor]
+    /// SGD on θ; stage 2 reuses stage 1's optimiser, so its momentum carries over.
+    public var promptOptimizer: SGD
+    public var regulatorOptimizer: SGD
+
+    public init(prompts: [String: Tensor], regulator: [String: Tensor], promptOptimizer: SGD, regulatorOptimizer: SGD) {
+        self.prompts = prompts.mapValues { $0.detached().requiringGrad() }
+        self.regulator = regulator.mapValues { $0.detached().requiringGrad() }
+        self.promptOptimizer = promptOptimizer
+        self.regulatorOptimizer = regulatorOptimizer
+    }
+}
+
+/// Regulated gradients of the three training losses at some prompts.
+public struct RegulatedGradients {
+    public var losses: TrainingLosses
+    /// ∂CE/∂p and, per tower, ∂(its regulariser)/∂p.
+    public var crossEntropy: [String: Tensor]
+    public var regulariser: [String: Tensor]
+    public var gates: [String: Tensor]
+    /// `g_ce + γ ⊙ g_reg`.
+    public var gradients: [String: Tensor]
+}
+
+extension TrainingLosses {
+    /// The same values without their graph.
+    public func detached() -> TrainingLosses {
+        TrainingLosses(crossEntropy: crossEntropy.detached(), textRegulariser: textRegulariser.detached(),
+                       imageRegulariser: imageRegulariser.detached(), logits: logits.detached(),
+                       textFeatures: textFeatures.detached(), imageFeatures: imageFeatures.detached())
+    }
+}
+
+extension RegulatedGradients {
+    /// The same values without their graph.
+    public func detached() -> RegulatedGradients {
+        RegulatedGradients(losses: losses.detached(), crossEntropy: crossEntropy.mapValues { $0.detached() },
+                           regulariser: regulariser.mapValues { $0.detached() }, gates: gates.mapValues { $0.detached() },
+                           gradients: gradients.mapValues { $0.detached() })
+    }
+}
+
+/// Stage 2's result for one virtual task.
+public struct MetaGradients {
+    /// ∂(lr_ratio · query loss)/∂θ₁ and ∂/∂φ.
+    public var prompts: [String: Tensor]
+    public var regulator: [String: Tensor]
+    /// Support (inner) losses and gradients at θ₁.
+    public var inner: RegulatedGradients
+    /// θ′ = θ₁ − α·g.
+    public var adapted: [String: Tensor]
+    /// Mixup CE on the query set at θ′, and the back-propagated loss (× lr_ratio).
+    public var queryCrossEntropy: Tensor
+    public var loss: Tensor
+    public var queryLogits: Tensor
+
+    /// The same values without their graph.
+    public func detached() -> MetaGradients {
+        MetaGradients(prompts: prompts.mapValues { $0.detached() }, regulator: regulator.mapValues { $0.detached() },
+                      inner: inner.detached(), adapted: adapted.mapValues { $0.detached() },
+                      queryCrossEntropy: queryCrossEntropy.detached(), loss: loss.detached(), queryLogits: queryLogits.detached())
+    }
+}
+
+/// ProMetaR (Park, Ko, Kim, "Prompt Learning via Meta-Regularization", CVPR 2024), as the
+/// official trainer (`trainers/prometar.py`, `ProMetaR.forward_backward`) computes it.
+public enum ProMetaR {
+    /// The prompted forward pass and the regulated gradient of every prompt.
+    ///
+    /// g_ce comes from one backward pass of CE; g_reg from one backward pass of
+    /// `text_reg + image_reg`: the text regulariser depends only on text prompts and the image
+    /// regulariser only on vision prompts, so each prompt gets its own tower's regulariser
+    /// gradient exactly, in one pass instead of two.
+    /// - Parameter createGraph: keep the graph of the gradients (second-order inner step).
+    public static func regulatedGradients(model: PromptedModel, batch: LabelledBatch, targets: FrozenTargets,
+                                          prompts: [String: Tensor], regulator: [String: Tensor],
+                                          configuration c: ProMetaRConfiguration, createGraph: Bool) -> RegulatedGradients {
+        let names = prompts.keys.sorted()
+        let leaves = names.map { prompts[$0]! }
+        let losses = TrainingLosses.compute(model: model, batch: batch, prompts: prompts, targets: targets,
+                                            textWeight: c.textRegWeight, imageWeight: c.imageRegWeight)
+        let gce = gradients(of: losses.crossEntropy, withRespectTo: leaves, createGraph: createGraph)
+        let greg = gradients(of: losses.textRegulariser + losses.imageRegulariser, withRespectTo: leaves, createGraph: createGraph)
+        let ce = Dictionary(uniqueKeysWithValues: zip(names, gce)), reg = Dictionary(uniqueKeysWithValues: zip(names, greg))
+        let (regulated, gates) = GradientGate.regulate(ce: ce, regulariser: reg, weights: regulator, dimRate: c.dimRate)
+        return RegulatedGradients(losses: losses, crossEntropy: ce, regulariser: reg, gates: gates, gradients: regulated)
+    }
+
+    /// Stage 2 for one virtual task: the inner step on the support set at θ₁ and the mixup
+    /// query loss at θ′, differentiated with respect to θ₁ and φ.
+    public static func metaGradients(model: PromptedModel, batch: LabelledBatch, targets: FrozenTargets,
+                                     prompts theta1: [String: Tensor], regulator: [String: Tensor],
+                                     draws: MetaTaskDraws, configuration c: ProMetaRConfiguration) -> MetaGradients {
+        let names = theta1.keys.sorted(), regulatorNames = regulator.keys.sorted()
+        let support = batch.subset(draws.supportIndices)
+        let inner = regulatedGradients(model: model, batch: support, targets: targets.subset(draws.supportIndices),
+                                       prompts: theta1, regulator: regulator, configuration: c, createGraph: !c.firstOrder)
+        var adapted: [String: Tensor] = [:]
+        for name in names { adapted[name] = theta1[name]! - inner.gradients[name]! * c.adaptLR }
+
+        // Query and support images through the adapted vision tower in one pass.
+        let q = draws.queryIndices.count
+        let features = model.imageFeatures(batch.subset(draws.queryIndices + draws.supportIndices).pixels, prompts: adapted)
+        let fq = features.slice(alongAxis: 0, 0..<q)
+        let partners = features.slice(alongAxis: 0, q..<features.shape[0]).indexSelect(alongAxis: 0, draws.mixIndices)
+        let lambda = Tensor(shape: [q, 1], values: draws.lambda)
+        let mixed = fq * lambda + partners * (1 - lambda)
+        let text = model.classFeatures(prompts: adapted).l2Normalized()
+        let logits = Tensor.matmul(mixed.l2Normalized(), text, transposeB: true) * model.logitScale
+        let queryLabels = draws.queryIndices.map { batch.labels[$0] }
+        let partnerLabels = draws.mixIndices.map { batch.labels[draws.supportIndices[$0]] }
+        let queryCE = Tensor.crossEntropy(logits, labels: queryLabels, weights: draws.lambda)
+            + Tensor.crossEntropy(logits, labels: partnerLabels, weights: draws.lambda.map { 1 - $0 })
+        let loss = queryCE * c.lrRatio
+        let all = gradients(of: loss, withRespectTo: names.map { theta1[$0]! } + regulatorNames.map { regulator[$0]! })
+        return MetaGradients(prompts: Dictionary(uniqueKeysWithValues: zip(names, all.prefix(names.count))),
+                             regulator: Dictionary(uniqueKeysWithValues: zip(regulatorNames, all.suffix(regulatorNames.count))),
+                             inner: inner, adapted: adapted, queryCrossEntropy: queryCE, loss: loss, queryLogits: logits)
+    }
+
+    /// What one iteration did.
+    public struct StepReport {
+        public var stage1: RegulatedGradients
+        /// Per virtual task (empty when the batch has a single class).
+        public var tasks: [MetaGradients]
+        /// Scalar losses by name (`loss.ce`, `loss.text_reg`, `loss.image_reg`, `loss.meta`).
+        public var scalars: [String: Float]
+    }
+
+    /// One training iteration: stage 1 (regulated SGD step on θ), then stage 2 (meta step on
+    /// θ and φ, averaged over `draws`, one per virtual task). Every rank that runs this with
+    /// the same inputs gets the same bits.
+    /// - Parameters:
+    ///   - draws: the virtual tasks; empty skips stage 2 (single-class batch).
+    ///   - promptLR, regulatorLR: this epoch's learning rates.
+    public static func step(model: PromptedModel, batch: LabelledBatch, textTarget: Tensor, state: inout ProMetaRState,
+                            draws: [MetaTaskDraws], configuration c: ProMetaRConfiguration,
+                            promptLR: Double, regulatorLR: Double) -> StepReport {
+        let targets = FrozenTargets(text: textTarget, images: FrozenTargets.images(of: batch.pixels, model: model))
+        // Stage 1: nothing differentiates the regulated gradient, so the gradients keep no
+        // graph and the gates see the regulator as constants.
+        let stage1 = regulatedGradients(model: model, batch: batch, targets: targets, prompts: state.prompts,
+                                        regulator: state.regulator.mapValues { $0.detached() },
+                                        configuration: c, createGraph: false).detached()
+        state.promptOptimizer.step(&state.prompts, gradients: stage1.gradients, learningRate: promptLR)
+        var scalars = ["loss.ce": stage1.losses.crossEntropy.scalar, "loss.text_reg": stage1.losses.textRegulariser.scalar,
+                       "loss.image_reg": stage1.losses.imageRegulariser.scalar]
+        guard !draws.isEmpty else { return StepReport(stage1: stage1, tasks: [], scalars: scalars) }
+        // Each task's graph is released as soon as its meta-gradients are out.
+        let tasks = draws.map {
+            metaGradients(model: model, batch: batch, targets: targets, prompts: state.prompts, regulator: state.regulator,
+                          draws: $0, configuration: c).detached()
+        }
+        let (promptGrads, regulatorGrads) = average(tasks)
+        state.promptOptimizer.step(&state.prompts, gradients: promptGrads, learningRate: promptLR)
+        state.regulatorOptimizer.step(&state.regulator, gradients: regulatorGrads, learningRate: regulatorLR)
+        scalars["loss.meta"] = tasks.map { $0.loss.scalar }.reduce(0, +) / Float(tasks.count)
+        scalars["loss.query_ce"] = tasks.map { $0.queryCrossEntropy.scalar }.reduce(0, +) / Float(tasks.count)
+        return StepReport(stage1: stage1, tasks: tasks, scalars: scalars)
+    }
+
+    /// Task-ordered means of the tasks' meta-gradients (the single task's, untouched, for one).
+    public static func average(_ tasks: [MetaGradients]) -> (prompts: [String: Tensor], regulator: [String: Tensor]) {
+        guard tasks.count > 1 else { return (tasks[0].prompts, tasks[0].regulator) }
+        func mean(_ parts: [[String: Tensor]]) -> [String: Tensor] {
+            parts[0].mapValues { _ in Tensor(0) }.keys.reduce(into: [:]) { out, name in
+                out[name] = parts.dropFirst().reduce(parts[0][name]!) { $0 + $1[name]! } * (1 / Float(parts.count))
+            }
+        }
+        return (mean(tasks.map(\.prompts)), mean(tasks.map(\.regulator)))
+    }
+}

@@ -1,0 +1,88 @@
+import AutoDiff
+
+/// A frozen vision-language model whose features take learnable prompt tensors — what the
+/// methods need of CLIP, and no more (MetaLearning never sees CLIP types).
+///
+/// Prompts are named tensors: `text.ctx`, `text.deep.<l>`, `vision.ctx`, `vision.deep.<l>`;
+/// a tower with no `*.ctx` entry runs unprompted.
+public protocol PromptedModel: AnyObject {
+    /// Projected, unnormalised text features (C, P) of the task's C class prompts.
+    func classFeatures(prompts: [String: Tensor]) -> Tensor
+    /// Projected, unnormalised image features (B, P) of preprocessed pixels (B, 3, S, S).
+    func imageFeatures(_ pixels: Tensor, prompts: [String: Tensor]) -> Tensor
+    /// `exp(logit_scale)`.
+    var logitScale: Float { get }
+}
+
+/// A labelled batch of preprocessed images.
+public struct LabelledBatch: Sendable {
+    public var pixels: Tensor
+    public var labels: [Int]
+
+    public init(pixels: Tensor, labels: [Int]) {
+        precondition(pixels.shape.first == labels.count, "batch of \(pixels.shape) for \(labels.count) labels")
+        self.pixels = pixels
+        self.labels = labels
+    }
+
+    public var count: Int { labels.count }
+
+    /// The images and labels at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> LabelledBatch {
+        LabelledBatch(pixels: pixels.indexSelect(alongAxis: 0, indices), labels: indices.map { labels[$0] })
+    }
+}
+
+/// PromptSRC-style targets: where the prompted features are pulled back to.
+public struct FrozenTargets: Sendable {
+    /// Normalised frozen text features (C, P): the mean over the 60 ImageNet templates of the
+    /// un-prompted projected features, normalised afterwards.
+    public var text: Tensor
+    /// Normalised frozen (un-prompted) image features (B, P) of the batch.
+    public var images: Tensor
+
+    public init(text: Tensor, images: Tensor) {
+        self.text = text
+        self.images = images
+    }
+
+    /// The frozen image features of `batch`, computed once (no graph) and reused.
+    public static func images(of pixels: Tensor, model: PromptedModel) -> Tensor {
+        withoutGradient { model.imageFeatures(pixels, prompts: [:]).l2Normalized() }
+    }
+
+    public func subset(_ indices: [Int]) -> FrozenTargets {
+        FrozenTargets(text: text, images: images.indexSelect(alongAxis: 0, indices))
+    }
+}
+
+/// The losses of one prompted forward pass on a batch.
+public struct TrainingLosses {
+    /// Mean cross-entropy of the prompted logits.
+    public var crossEntropy: Tensor
+    /// `text_weight · mean|t − t_frozen|` over normalised class features (0 without weight).
+    public var textRegulariser: Tensor
+    /// `image_weight · mean|v − v_frozen|` over normalised image features.
+    public var imageRegulariser: Tensor
+    /// exp(logit_scale) · v · tᵀ (B, C).
+    public var logits: Tensor
+    public var textFeatures: Tensor
+    public var imageFeatures: Tensor
+
+    /// The prompted forward pass: CE and the two PromptSRC regularisers (ProMetaR's
+    /// `CustomCLIP.forward` + the trainer's L1 terms).
+    public static func compute(model: PromptedModel, batch: LabelledBatch, prompts: [String: Tensor],
+                               targets: FrozenTargets?, textWeight: Float, imageWeight: Float) -> TrainingLosses {
+        let t = model.classFeatures(prompts: prompts).l2Normalized()
+        let v = model.imageFeatures(batch.pixels, prompts: prompts).l2Normalized()
+        let logits = Tensor.matmul(v, t, transposeB: true) * model.logitScale
+        let ce = Tensor.crossEntropy(logits, labels: batch.labels)
+        var textReg = Tensor(0), imageReg = Tensor(0)
+        if let targets {
+            if textWeight != 0 { textReg = Tensor.l1Loss(t, targets.text) * textWeight }
+            if imageWeight != 0 { imageReg = Tensor.l1Loss(v, targets.images) * imageWeight }
+        }
+        return TrainingLosses(crossEntropy: ce, textRegulariser: textReg, imageRegulariser: imageReg,
+                              logits: logits, textFeatures: t, imageFeatures: v)
+    }
+}

@@ -1,0 +1,57 @@
+import AutoDiff
+import CLIP
+import Foundation
+import MetaLearning
+
+/// A CLIP model and a task's class prompts, as the methods see it (`PromptedModel`).
+///
+/// Class prompts are CoOp's: n placeholder tokens, the class name and a full stop
+/// ("X X X X golden retriever."); the text prompt's context replaces the placeholders.
+public final class CLIPClassifier: PromptedModel, Sendable {
+    public let model: CLIPModel
+    /// Token ids of each class prompt (C rows of 77).
+    public let classTokens: [[Int]]
+    public let logitScale: Float
+
+    public init(model: CLIPModel, classTokens: [[Int]]) {
+        self.model = model
+        self.classTokens = classTokens
+        self.logitScale = Foundation.exp(model.weights["logit_scale"]!.scalar)
+    }
+
+    /// Class prompts "X … X {name}." with `contextTokens` placeholders.
+    public convenience init(model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String], contextTokens: Int) {
+        let prefix = Array(repeating: "X", count: contextTokens).joined(separator: " ")
+        let prompts = classNames.map { contextTokens > 0 ? "\(prefix) \($0)." : "\($0)." }
+        self.init(model: model, classTokens: tokenizer.tokenize(prompts, contextLength: model.configuration.contextLength))
+    }
+
+    public func classFeatures(prompts: [String: Tensor]) -> Tensor {
+        model.encodeText(classTokens, prompts: TowerPrompts(named: prompts, tower: "text"))
+    }
+
+    public func imageFeatures(_ pixels: Tensor, prompts: [String: Tensor]) -> Tensor {
+        model.encodeImages(pixels, prompts: TowerPrompts(named: prompts, tower: "vision"))
+    }
+
+    /// The text regulariser's target: for each class, the mean over `templateTokens`
+    /// (T templates × C classes, row t·C + c) of the frozen projected features, then
+    /// normalised (PromptSRC/ProMetaR `fixed_embeddings`). Computed once, without a graph.
+    public func frozenTextTarget(templateTokens: [[Int]]) -> Tensor {
+        let c = classTokens.count
+        precondition(templateTokens.count % c == 0, "\(templateTokens.count) template rows for \(c) classes")
+        return withoutGradient {
+            let t = templateTokens.count / c
+            // Encode a template at a time: the text tower only runs up to each batch's EOT.
+            var sum = Tensor.zeros([c, model.configuration.projectionWidth])
+            for k in 0..<t { sum = sum + model.encodeText(Array(templateTokens[(k * c)..<((k + 1) * c)])) }
+            return (sum * (1 / Float(t))).l2Normalized()
+        }
+    }
+
+    /// Template token rows for `classNames` (row t·C + c), for `frozenTextTarget`.
+    public static func templateTokens(tokenizer: CLIPTokenizer, classNames: [String],
+                                      templates: [String] = ImageNetTemplates.all) -> [[Int]] {
+        tokenizer.tokenize(templates.flatMap { t in classNames.map { ImageNetTemplates.fill(t, $0) } })
+    }
+}

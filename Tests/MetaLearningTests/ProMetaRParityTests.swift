@@ -1,0 +1,124 @@
+import AutoDiff
+import CLIP
+import MetaLearning
+import TensorIO
+import Testing
+import TestSupport
+import Training
+
+/// One full ProMetaR iteration replayed from Tests/Fixtures/prometar_step.* (the official
+/// trainer's semantics re-implemented on Hugging Face CLIP in PyTorch, fp32).
+@Suite struct ProMetaRParityTests {
+    static let fixtureFile = Result { try SafeTensorsFile(path: fixture("prometar_step.safetensors")) }
+    static let classifier = Result { () throws -> CLIPClassifier in
+        let file = try fixtureFile.get()
+        return CLIPClassifier(model: try CLIPModel(directory: fixture("tiny-clip")), classTokens: try rows(file, "input_ids"))
+    }
+    static let promptNames = ["text.ctx", "text.deep.1", "vision.ctx", "vision.deep.1"]
+
+    static func rows(_ file: SafeTensorsFile, _ name: String) throws -> [[Int]] {
+        let shape = try file.entry(name).shape, flat = try file.int64s(name).map(Int.init)
+        return (0..<shape[0]).map { Array(flat[$0 * shape[1]..<($0 + 1) * shape[1]]) }
+    }
+
+    static func expectClose(_ actual: Tensor, _ name: String, _ tol: Float, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = try Tensor(try fixtureFile.get(), name)
+        #expect(actual.shape == expected.shape, "\(name): \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
+        let worst = compare(actual.storage, expected.storage, Tolerance(atol: tol * max(maxMagnitude(expected.storage), 1e-30), rtol: 0))
+        #expect(worst.passes, "\(name): \(worst)", sourceLocation: sourceLocation)
+    }
+
+    static func initialState() throws -> ProMetaRState {
+        let file = try fixtureFile.get()
+        var prompts: [String: Tensor] = [:], regulator: [String: Tensor] = [:]
+        for n in promptNames { prompts[n] = try Tensor(file, "init." + n) }
+        for n in file.names where n.hasPrefix("init.vnet.") { regulator[String(n.dropFirst(5))] = try Tensor(file, n) }
+        return ProMetaRState(prompts: prompts, regulator: regulator,
+                             promptOptimizer: SGD(momentum: 0.9, weightDecay: 5e-4),
+                             regulatorOptimizer: SGD(momentum: 0.9, weightDecay: 5e-4))
+    }
+
+    static func batch() throws -> LabelledBatch {
+        let file = try fixtureFile.get()
+        return LabelledBatch(pixels: try Tensor(file, "pixel_values"), labels: try file.int64s("labels").map(Int.init))
+    }
+
+    static func draws() throws -> MetaTaskDraws {
+        let file = try fixtureFile.get()
+        return MetaTaskDraws(labels: try batch().labels, queryClass: Int(try file.int64s("s2.query_class")[0]),
+                             lambda: try file.floats("s2.lam"), mixIndices: try file.int64s("s2.mix_ids").map(Int.init))
+    }
+
+    static func textTarget() throws -> Tensor {
+        try classifier.get().frozenTextTarget(templateTokens: try rows(try fixtureFile.get(), "zs.template_input_ids"))
+    }
+
+    // Forward quantities (features, logits, losses): the fixture's fp32-vs-fp64 spread is
+    // ≤ 1e-6 of each tensor's max; 1e-5 of the max, as for the plain forward pass.
+    static let forwardTolerance: Float = 1e-5
+    // First-order gradients and gates: spread ≤ 5e-6 of the max (s1.grad_ce.text.deep.1:
+    // 1.7e-5 of 38); 5e-5 of the max.
+    static let gradientTolerance: Float = 5e-5
+    // Meta-gradients go through a second backward pass (Hessian terms) and the updates built
+    // on them: 1e-4 of the max, as the issue asks.
+    static let metaTolerance: Float = 1e-4
+
+    @Test func frozenTargetsMatch() throws {
+        try Self.expectClose(try Self.textTarget(), "zs.text_features", Self.forwardTolerance)
+        let images = FrozenTargets.images(of: try Self.batch().pixels, model: try Self.classifier.get())
+        try Self.expectClose(images, "zs.image_features", Self.forwardTolerance)
+    }
+
+    @Test func stageOneRegulatedStepMatches() throws {
+        let model = try Self.classifier.get()
+        var state = try Self.initialState()
+        let batch = try Self.batch()
+        let targets = FrozenTargets(text: try Self.textTarget(), images: FrozenTargets.images(of: batch.pixels, model: model))
+        let s1 = ProMetaR.regulatedGradients(model: model, batch: batch, targets: targets, prompts: state.prompts,
+                                             regulator: state.regulator, configuration: ProMetaRConfiguration(), createGraph: false)
+        try Self.expectClose(s1.losses.logits, "s1.logits", Self.forwardTolerance)
+        try Self.expectClose(s1.losses.crossEntropy, "s1.loss_ce", Self.forwardTolerance)
+        try Self.expectClose(s1.losses.textRegulariser, "s1.loss_text_reg", Self.forwardTolerance)
+        try Self.expectClose(s1.losses.imageRegulariser, "s1.loss_image_reg", Self.forwardTolerance)
+        state.promptOptimizer.step(&state.prompts, gradients: s1.gradients, learningRate: 0.0025)
+        for n in Self.promptNames {
+            try Self.expectClose(s1.crossEntropy[n]!, "s1.grad_ce.\(n)", Self.gradientTolerance)
+            try Self.expectClose(s1.regulariser[n]!, "s1.grad_reg.\(n)", Self.gradientTolerance)
+            try Self.expectClose(s1.gates[n]!, "s1.gamma.\(n)", Self.gradientTolerance)
+            try Self.expectClose(s1.gradients[n]!, "s1.grad.\(n)", Self.gradientTolerance)
+            try Self.expectClose(Tensor(shape: state.prompts[n]!.shape, values: state.promptOptimizer.buffers[n]!), "s1.momentum.\(n)", Self.gradientTolerance)
+            try Self.expectClose(state.prompts[n]!, "s1.prompt.\(n)", Self.gradientTolerance)
+        }
+    }
+
+    @Test(arguments: [("second_order", "default"), ("second_order", "large"), ("first_order", "default"), ("first_order", "large")])
+    func fullIterationMatches(_ order: String, _ rates: String) throws {
+        var c = ProMetaRConfiguration()
+        c.firstOrder = order == "first_order"
+        (c.adaptLR, c.lrRatio) = rates == "default" ? (5e-4, 5e-4) : (0.05, 1.0)
+        var state = try Self.initialState()
+        let report = ProMetaR.step(model: try Self.classifier.get(), batch: try Self.batch(), textTarget: try Self.textTarget(),
+                                   state: &state, draws: [try Self.draws()], configuration: c, promptLR: 0.0025, regulatorLR: 0.00025)
+        let task = try #require(report.tasks.first)
+        let p = "s2.\(order).\(rates)."
+        try Self.expectClose(task.inner.losses.crossEntropy, "s2.adapt.loss_ce", Self.forwardTolerance)
+        try Self.expectClose(task.inner.losses.logits, "s2.adapt.logits", Self.forwardTolerance)
+        try Self.expectClose(task.queryLogits, p + "query.logits", Self.forwardTolerance)
+        try Self.expectClose(task.queryCrossEntropy, p + "query.loss_ce", Self.forwardTolerance)
+        try Self.expectClose(task.loss, p + "loss", Self.forwardTolerance)
+        for n in Self.promptNames {
+            try Self.expectClose(task.inner.gradients[n]!, "s2.adapt.grad.\(n)", Self.gradientTolerance)
+            try Self.expectClose(task.inner.gates[n]!, "s2.adapt.gamma.\(n)", Self.gradientTolerance)
+            try Self.expectClose(task.adapted[n]!, p + "adapted.\(n)", Self.gradientTolerance)
+            try Self.expectClose(task.prompts[n]!, p + "meta_grad.\(n)", Self.metaTolerance)
+            try Self.expectClose(Tensor(shape: state.prompts[n]!.shape, values: state.promptOptimizer.buffers[n]!), p + "momentum.\(n)", Self.metaTolerance)
+            try Self.expectClose(state.prompts[n]!, p + "prompt.\(n)", Self.metaTolerance)
+        }
+        for (n, w) in state.regulator {
+            let short = String(n.dropFirst("vnet.".count))
+            try Self.expectClose(task.regulator[n]!, p + "vnet_grad.\(short)", Self.metaTolerance)
+            try Self.expectClose(Tensor(shape: w.shape, values: state.regulatorOptimizer.buffers[n]!), p + "vnet_momentum.\(short)", Self.metaTolerance)
+            try Self.expectClose(w, p + "vnet.\(short)", Self.metaTolerance)
+        }
+    }
+}

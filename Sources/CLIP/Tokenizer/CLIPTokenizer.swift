@@ -127,17 +127,26 @@ public struct CLIPTokenizer: Sendable {
 
     /// The text of `ids` (open_clip's `SimpleTokenizer.decode`): tokens joined, mapped back to
     /// bytes, decoded as UTF-8 (invalid sequences become U+FFFD), `</w>` turned into a space.
+    /// SOT and EOT read `<start_of_text>` and `<end_of_text>`, open_clip's names for them.
     ///
     /// Every id must be in the vocabulary; the padding id 0 decodes as `!`.
     public func decode(_ ids: [Int]) -> String {
         var bytes: [UInt8] = []
         for id in ids {
-            guard let token = tokens[id] else {
-                preconditionFailure("id \(id) is not in the vocabulary (\(vocabularySize) entries)")
+            let token: String
+            switch id {
+            case startOfTextID: token = "<start_of_text>"
+            case endOfTextID: token = "<end_of_text>"
+            default:
+                guard let known = tokens[id] else {
+                    preconditionFailure(
+                        "id \(id) is not in the vocabulary (\(vocabularySize) entries)")
+                }
+                token = known
             }
             for scalar in token.unicodeScalars {
-                // Tokens are made of byte symbols; special tokens are printable ASCII, which
-                // are byte symbols too. A hand-made vocabulary may have others: "?" then.
+                // Tokens are made of byte symbols (printable ASCII among them); a hand-made
+                // vocabulary may have other characters: they decode as "?".
                 bytes.append(Self.byteOfSymbol[scalar] ?? UInt8(ascii: "?"))
             }
         }
@@ -158,9 +167,14 @@ public struct CLIPTokenizer: Sendable {
         return encoder.encode(word)
     }
 
-    /// The tokens (vocabulary strings) of one word.
-    func tokens(ofWord word: String) -> [String] {
-        ids(ofWord: word).map { tokens[$0] ?? "" }
+    /// The BPE tokens (vocabulary strings) of one word; a special word is its own token, as in
+    /// open_clip's BPE cache.
+    func bpeTokens(ofWord word: String) -> [String] {
+        if word.utf8.elementsEqual("<start_of_text>".utf8)
+            || word.utf8.elementsEqual("<end_of_text>".utf8) {
+            return [word]
+        }
+        return encoder.encode(word).map { tokens[$0] ?? "" }
     }
 
     /// byte symbol → byte, the inverse of ``BytePairEncoder/byteSymbols``.

@@ -1,0 +1,62 @@
+import AutoDiff
+
+/// What a method needs besides the model and the batch for one iteration.
+public struct StepContext {
+    /// Normalised frozen text features of the task's classes (PromptSRC/ProMetaR target);
+    /// nil when the method uses no text regulariser.
+    public var textTarget: Tensor?
+    /// The iteration's random stream (keyed by seed and step by the caller).
+    public var stream: RandomStream
+    /// This epoch's learning rate per parameter group (`prompts`, `regulator`).
+    public var learningRates: [String: Double]
+    /// Replayed draws for ProMetaR's virtual tasks (one per task); nil draws from `stream`.
+    public var draws: [MetaTaskDraws]?
+
+    public init(textTarget: Tensor?, stream: RandomStream, learningRates: [String: Double], draws: [MetaTaskDraws]? = nil) {
+        self.textTarget = textTarget
+        self.stream = stream
+        self.learningRates = learningRates
+        self.draws = draws
+    }
+
+    func learningRate(_ group: String) -> Double {
+        guard let lr = learningRates[group] else { preconditionFailure("no learning rate for parameter group '\(group)'") }
+        return lr
+    }
+}
+
+/// A prompt-learning method: it owns its learnable state (prompts, regulator) and its
+/// optimisers, and computes one training iteration on a batch.
+public protocol PromptMethod {
+    /// `coop`, `vpt`, `ivlp`, `prometar`, …
+    var name: String { get }
+    /// Learnable tensors by checkpoint name (`text.ctx`, `vnet.text.0.0.weight`, …).
+    var parameters: [String: Tensor] { get }
+    /// Optimiser state by checkpoint name (`momentum.text.ctx`, …).
+    var optimizerState: [String: [Float]] { get }
+    /// Restores parameters and optimiser state saved from the two properties above.
+    mutating func restore(parameters: [String: Tensor], optimizerState: [String: [Float]]) throws
+    /// One training iteration; returns scalar losses by name (`loss.ce`, …).
+    mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) -> [String: Float]
+}
+
+/// A state file or configuration that does not fit the method.
+public struct MethodStateError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension PromptMethod {
+    /// Checks that `given` has exactly the tensors of `expected`, with the same shapes.
+    static func checkShapes(_ given: [String: Tensor], expected: [String: Tensor], what: String) throws {
+        for name in expected.keys.sorted() {
+            guard let t = given[name] else { throw MethodStateError("\(what): missing tensor '\(name)' (shape \(expected[name]!.shape))") }
+            guard t.shape == expected[name]!.shape else {
+                throw MethodStateError("\(what): tensor '\(name)' has shape \(t.shape), expected \(expected[name]!.shape)")
+            }
+        }
+        for name in given.keys.sorted() where expected[name] == nil {
+            throw MethodStateError("\(what): unexpected tensor '\(name)' for this method")
+        }
+    }
+}

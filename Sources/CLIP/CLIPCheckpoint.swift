@@ -11,8 +11,7 @@ import TensorIO
 ///   `visual.conv1.weight`, …; projections stored as `x @ proj`, transposed here).
 ///
 /// Internal names (sorted-key order is the flattening order everywhere):
-/// `{text,vision}.blocks.N.{ln1,ln2}.{weight,bias}`, `….attn.qkv.{weight,bias}` (q, k, v
-/// stacked: one GEMM), `….attn.out.{weight,bias}`, `….mlp.{fc1,fc2}.{weight,bias}`,
+/// `{text,vision}.blocks.N.{ln1,ln2}.{weight,bias}`, `….attn.{q,k,v,out}.{weight,bias}`, `….mlp.{fc1,fc2}.{weight,bias}`,
 /// `text.token_embedding`, `text.position_embedding`, `text.final_ln.*`, `text.projection`,
 /// `vision.patch_embedding`, `vision.class_embedding`, `vision.position_embedding`,
 /// `vision.pre_ln.*`, `vision.post_ln.*`, `vision.projection`, `logit_scale`.
@@ -33,10 +32,10 @@ enum CLIPCheckpoint {
             for i in 0..<t.layers {
                 let p = "\(tower).blocks.\(i)."
                 for ln in ["ln1", "ln2"] { shapes[p + ln + ".weight"] = [t.width]; shapes[p + ln + ".bias"] = [t.width] }
-                shapes[p + "attn.qkv.weight"] = [3 * t.width, t.width]
-                shapes[p + "attn.qkv.bias"] = [3 * t.width]
-                shapes[p + "attn.out.weight"] = [t.width, t.width]
-                shapes[p + "attn.out.bias"] = [t.width]
+                for part in ["q", "k", "v", "out"] {
+                    shapes[p + "attn.\(part).weight"] = [t.width, t.width]
+                    shapes[p + "attn.\(part).bias"] = [t.width]
+                }
                 shapes[p + "mlp.fc1.weight"] = [t.mlpWidth, t.width]
                 shapes[p + "mlp.fc1.bias"] = [t.mlpWidth]
                 shapes[p + "mlp.fc2.weight"] = [t.width, t.mlpWidth]
@@ -62,7 +61,9 @@ enum CLIPCheckpoint {
     enum Source {
         case tensor(String)
         case transposed(String)
-        case stacked([String])  // concatenated along axis 0 (q, k, v)
+        /// Rows `part·n/count ..< (part+1)·n/count` of a tensor stacking `count` parts (OpenAI's
+        /// fused q, k, v `in_proj`).
+        case part(String, index: Int, of: Int)
     }
 
     static func sources(_ layout: Layout, _ c: CLIPConfiguration) -> [String: Source] {
@@ -73,12 +74,10 @@ enum CLIPCheckpoint {
                 for i in 0..<t.layers {
                     let p = "\(tower).blocks.\(i).", h = "\(model).encoder.layers.\(i)."
                     for (ours, theirs) in [("ln1", "layer_norm1"), ("ln2", "layer_norm2"), ("attn.out", "self_attn.out_proj"),
+                                           ("attn.q", "self_attn.q_proj"), ("attn.k", "self_attn.k_proj"), ("attn.v", "self_attn.v_proj"),
                                            ("mlp.fc1", "mlp.fc1"), ("mlp.fc2", "mlp.fc2")] {
                         s[p + ours + ".weight"] = .tensor(h + theirs + ".weight")
                         s[p + ours + ".bias"] = .tensor(h + theirs + ".bias")
-                    }
-                    for part in ["weight", "bias"] {
-                        s[p + "attn.qkv." + part] = .stacked(["q_proj", "k_proj", "v_proj"].map { h + "self_attn.\($0).\(part)" })
                     }
                 }
             }
@@ -104,8 +103,10 @@ enum CLIPCheckpoint {
                         s[p + ours + ".weight"] = .tensor(o + theirs + ".weight")
                         s[p + ours + ".bias"] = .tensor(o + theirs + ".bias")
                     }
-                    s[p + "attn.qkv.weight"] = .tensor(o + "attn.in_proj_weight")
-                    s[p + "attn.qkv.bias"] = .tensor(o + "attn.in_proj_bias")
+                    for (index, part) in ["q", "k", "v"].enumerated() {
+                        s[p + "attn.\(part).weight"] = .part(o + "attn.in_proj_weight", index: index, of: 3)
+                        s[p + "attn.\(part).bias"] = .part(o + "attn.in_proj_bias", index: index, of: 3)
+                    }
                 }
             }
             s["text.token_embedding"] = .tensor("token_embedding.weight")
@@ -172,9 +173,9 @@ enum CLIPCheckpoint {
                 tensors[name] = try read(n, want)
             case .transposed(let n):
                 tensors[name] = try read(n, want.reversed()).transposed()
-            case .stacked(let names):
-                let part = [want[0] / names.count] + want.dropFirst()
-                tensors[name] = Tensor.concatenate(try names.map { try read($0, part) }, alongAxis: 0)
+            case .part(let n, let index, let count):
+                let rows = want[0]
+                tensors[name] = try read(n, [rows * count] + want.dropFirst()).slice(alongAxis: 0, (index * rows)..<((index + 1) * rows))
             }
         }
         return tensors

@@ -152,10 +152,11 @@ public final class CLIPModel: @unchecked Sendable {
     func block(_ x: Tensor, _ prefix: String, _ c: TowerConfiguration, mask: Tensor?) -> Tensor {
         let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
         let h = x.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
-        let qkv = Tensor.linear(h, weight: w(prefix + "attn.qkv.weight"), bias: w(prefix + "attn.qkv.bias"))
-            .reshaped([n, t, 3, heads, d]).permuted([2, 0, 3, 1, 4])  // (3, N, H, T, d)
-        func part(_ i: Int) -> Tensor { qkv.slice(alongAxis: 0, i..<(i + 1)).reshaped([n, heads, t, d]) }
-        let attended = Tensor.attention(query: part(0), key: part(1), value: part(2), mask: mask)
+        func split(_ part: String) -> Tensor {  // (N, T, W) → (N, H, T, d)
+            Tensor.linear(h, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"))
+                .reshaped([n, t, heads, d]).permuted([0, 2, 1, 3])
+        }
+        let attended = Tensor.attention(query: split("q"), key: split("k"), value: split("v"), mask: mask)
             .permuted([0, 2, 1, 3]).reshaped([n, t, width])
         let y = x + Tensor.linear(attended, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
         let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)

@@ -103,11 +103,15 @@ public enum ProMetaR {
         var adapted: [String: Tensor] = [:]
         for name in names { adapted[name] = theta1[name]! - inner.gradients[name]! * c.adaptLR }
 
-        // Query and support images through the adapted vision tower in one pass.
+        // Query images and the support images that are someone's mixup partner (the others
+        // cannot change the loss) through the adapted vision tower in one pass.
         let q = draws.queryIndices.count
-        let features = model.imageFeatures(batch.subset(draws.queryIndices + draws.supportIndices).pixels, prompts: adapted)
+        let partnerSet = Array(Set(draws.mixIndices)).sorted()
+        let features = model.imageFeatures(batch.subset(draws.queryIndices + partnerSet.map { draws.supportIndices[$0] }).pixels,
+                                           prompts: adapted)
         let fq = features.slice(alongAxis: 0, 0..<q)
-        let partners = features.slice(alongAxis: 0, q..<features.shape[0]).indexSelect(alongAxis: 0, draws.mixIndices)
+        let partners = features.slice(alongAxis: 0, q..<features.shape[0])
+            .indexSelect(alongAxis: 0, draws.mixIndices.map { partnerSet.firstIndex(of: $0)! })
         let lambda = Tensor(shape: [q, 1], values: draws.lambda)
         let mixed = fq * lambda + partners * (1 - lambda)
         let text = model.classFeatures(prompts: adapted).l2Normalized()

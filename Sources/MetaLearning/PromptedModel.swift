@@ -18,18 +18,23 @@ public protocol PromptedModel: AnyObject {
 public struct LabelledBatch: Sendable {
     public var pixels: Tensor
     public var labels: [Int]
+    /// For GRAM: the domain of each sample (0 = support, 1 = query), if known.
+    public var domains: [Int]?
 
-    public init(pixels: Tensor, labels: [Int]) {
+    public init(pixels: Tensor, labels: [Int], domains: [Int]? = nil) {
         precondition(pixels.shape.first == labels.count, "batch of \(pixels.shape) for \(labels.count) labels")
+        precondition(domains == nil || domains!.count == labels.count, "\(domains!.count) domains for \(labels.count) labels")
         self.pixels = pixels
         self.labels = labels
+        self.domains = domains
     }
 
     public var count: Int { labels.count }
 
-    /// The images and labels at `indices`, in that order.
+    /// The samples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> LabelledBatch {
-        LabelledBatch(pixels: pixels.indexSelect(alongAxis: 0, indices), labels: indices.map { labels[$0] })
+        LabelledBatch(pixels: pixels.indexSelect(alongAxis: 0, indices), labels: indices.map { labels[$0] },
+                      domains: domains.map { d in indices.map { d[$0] } })
     }
 }
 

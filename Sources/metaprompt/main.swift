@@ -12,6 +12,7 @@ let commands: [any Command.Type] = [
     DemoCommand.self,
     TokenizeCommand.self,
     EncodeCommand.self,
+    StepCommand.self,
     InspectCommand.self,
     BenchCommand.self,
 ]

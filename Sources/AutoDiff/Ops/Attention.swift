@@ -1,5 +1,7 @@
 extension Tensor {
-    /// Scaled dot-product attention, `softmax(QKᵀ/√d + mask)·V`, composed of primitives.
+    /// Scaled dot-product attention, `softmax((Q/√d)Kᵀ + mask)·V`, composed of primitives.
+    /// The query is scaled before the product (as Hugging Face CLIP does): T·d values
+    /// instead of T² scores, one tensor fewer kept for backward.
     ///
     /// - Parameters:
     ///   - query, key, value: (B, H, T, d).
@@ -8,7 +10,7 @@ extension Tensor {
     /// - Returns: (B, H, T, d).
     public static func attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil) -> Tensor {
         let d = query.shape[query.rank - 1]
-        var scores = matmul(query, key, transposeB: true) * (1 / Float(d).squareRoot())
+        var scores = matmul(query * (1 / Float(d).squareRoot()), key, transposeB: true)
         if let mask { scores = scores + mask }
         return matmul(scores.softmax(), value)
     }

@@ -72,9 +72,11 @@ struct BytePairEncoder: Sendable {
 
     /// The vocabulary ids of one word (a non-empty piece of the split regex).
     func encode(_ word: String) -> [Int] {
-        if let cached = cache[word] { return cached }
-        let ids = merge(Array(word.utf8)).map(Int.init)
-        cache[word] = ids
+        // Keyed by bytes: as `String`s, `豈` U+F900 and `豈` U+8C48 would be one key.
+        let bytes = Array(word.utf8)
+        if let cached = cache[bytes] { return cached }
+        let ids = merge(bytes).map(Int.init)
+        cache[bytes] = ids
         return ids
     }
 
@@ -135,13 +137,13 @@ struct BytePairEncoder: Sendable {
     }()
 }
 
-/// A thread-safe word → ids cache. It is cleared when it reaches ``capacity`` entries, which
-/// bounds memory when a long run tokenizes many distinct captions.
+/// A thread-safe word (UTF-8) → ids cache. It is cleared when it reaches ``capacity`` entries,
+/// which bounds memory when a long run tokenizes many distinct captions.
 private final class WordCache: Sendable {
     static let capacity = 1 << 16
-    private let entries = Mutex<[String: [Int]]>([:])
+    private let entries = Mutex<[[UInt8]: [Int]]>([:])
 
-    subscript(word: String) -> [Int]? {
+    subscript(word: [UInt8]) -> [Int]? {
         get { entries.withLock { $0[word] } }
         set {
             entries.withLock { entries in

@@ -27,7 +27,8 @@ extension CLIPTokenizer {
             guard let id = value.intValue, (0...Int(Int32.max)).contains(id) else {
                 throw TokenizerError.invalidVocabularyEntry(
                     path: path, token: token,
-                    reason: "expected an integer id in 0...\(Int32.max), found \(summary(of: value))")
+                    reason: "expected an integer id in 0...\(Int32.max), "
+                        + "found \(summary(of: value))")
             }
             if let first = tokenOfID[id] {
                 throw TokenizerError.duplicateVocabularyID(path: path, id: id, first: first,
@@ -39,25 +40,29 @@ extension CLIPTokenizer {
         return vocabulary
     }
 
-    /// `merges.txt`: line 1 may be a `#version` header; every other line is `left right`. A final
-    /// line break is allowed; CRLF line ends are accepted.
+    /// `merges.txt`: line 1 may be a `#version` header; every other line is two symbols
+    /// separated by whitespace (Python's `str.split()`). A final line break is allowed; CRLF line
+    /// ends are accepted. Lines are cut at LF code points, not at `Character`s (in which CRLF is
+    /// one character).
     static func readMerges(path: String) throws -> [(line: Int, left: String, right: String)] {
         let bytes = try readFile(path: path)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw TokenizerError.unreadableFile(path: path, reason: "not valid UTF-8")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         var merges: [(line: Int, left: String, right: String)] = []
         merges.reserveCapacity(lines.count)
         for (offset, rawLine) in lines.enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if offset == 0, line.hasPrefix("#version") { continue }
-            let parts = line.split(separator: " ")
+            let line = rawLine.last == "\r" ? rawLine.dropLast() : rawLine
+            if offset == 0, line.starts(with: "#version".unicodeScalars) { continue }
+            let parts = line.split(whereSeparator: PythonText.isSpace)
             guard parts.count == 2 else {
-                throw TokenizerError.malformedMerge(path: path, line: offset + 1, text: String(line))
+                throw TokenizerError.malformedMerge(path: path, line: offset + 1,
+                                                    text: String(String.UnicodeScalarView(line)))
             }
-            merges.append((offset + 1, String(parts[0]), String(parts[1])))
+            merges.append((offset + 1, String(String.UnicodeScalarView(parts[0])),
+                           String(String.UnicodeScalarView(parts[1]))))
         }
         return merges
     }

@@ -3,11 +3,11 @@
 ///
 /// A text becomes ids in four steps:
 ///
-/// 1. cleaning (``CLIPTextCleaner``): `ftfy.fix_text`, `html.unescape` twice, whitespace runs
+/// 1. cleaning (`CLIPTextCleaner`): `ftfy.fix_text`, `html.unescape` twice, whitespace runs
 ///    collapsed to one space, Python `str.lower()`;
-/// 2. splitting (``CLIPWordSplitter``): open_clip's pattern `'s|'t|…|[\p{L}]+|[\p{N}]|…`, so
+/// 2. splitting (`CLIPWordSplitter`): open_clip's pattern `'s|'t|…|[\p{L}]+|[\p{N}]|…`, so
 ///    letters run together while each digit and each punctuation run is its own word;
-/// 3. byte-level BPE per word (``BytePairEncoder``), cached per word;
+/// 3. byte-level BPE per word (`BytePairEncoder`), cached per word;
 /// 4. ``tokenize(_:contextLength:)`` frames the ids as `[SOT] + ids + [EOT]` and pads with 0.
 ///
 /// The literal words `<start_of_text>` and `<end_of_text>` in a text become the SOT and EOT ids
@@ -16,8 +16,9 @@
 ///
 /// ```swift
 /// let tokenizer = try CLIPTokenizer(modelDirectory: "tiny-clip")
-/// let ids = tokenizer.tokenize(["a photo of a dog."])   // [[49406, 320, 1125, 539, 320, 1929, 269, 49407, 0, ...]]
-/// CLIPTokenizer.eotPosition(in: ids[0])                 // 7
+/// let rows = tokenizer.tokenize(["a photo of a dog."])
+/// // [[49406, 320, 1125, 539, 320, 1929, 269, 49407, 0, 0, ...]], 77 ids
+/// CLIPTokenizer.eotPosition(in: rows[0])  // 7
 /// ```
 ///
 /// The tokenizer is immutable and `Sendable`; its word cache is shared by copies and safe to use

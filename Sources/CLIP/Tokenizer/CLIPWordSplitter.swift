@@ -16,53 +16,72 @@ enum CLIPWordSplitter {
         "<start_of_text>", "<end_of_text>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d",
     ].map { Array($0.unicodeScalars) }
 
+    private typealias Scalars = String.UnicodeScalarView
+
     /// The pieces `findall` returns for `text`.
     static func words(in text: String) -> [String] {
-        let scalars = Array(text.unicodeScalars)
+        let scalars = text.unicodeScalars
         var words: [String] = []
-        var index = 0
-        while index < scalars.count {
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
             let end = matchEnd(scalars, at: index)
             if end > index {
-                var word = String.UnicodeScalarView()
-                word.append(contentsOf: scalars[index..<end])
-                words.append(String(word))
+                words.append(String(scalars[index..<end]))
                 index = end
             } else {
-                index += 1
+                index = scalars.index(after: index)
             }
         }
         return words
     }
 
     /// The end of the match starting at `start`, or `start` if no alternative matches there.
-    private static func matchEnd(_ scalars: [Unicode.Scalar], at start: Int) -> Int {
+    private static func matchEnd(_ scalars: Scalars, at start: Scalars.Index) -> Scalars.Index {
         let first = scalars[start]
-        for literal in literals
-        where literal[0] == first && start + literal.count <= scalars.count {
-            if zip(literal, scalars[start...]).allSatisfy(matchesIgnoringCase) {
-                return start + literal.count
+        if first == "<" || first == "'" {
+            for literal in literals where literal[0] == first {
+                if let end = literalEnd(literal, in: scalars, at: start) { return end }
             }
         }
-        switch characterClass(scalars[start]) {
-        case .letter:
-            var end = start + 1
-            while end < scalars.count, characterClass(scalars[end]) == .letter { end += 1 }
+        let kind = characterClass(first)
+        switch kind {
+        case .letter, .other:
+            var end = scalars.index(after: start)
+            while end < scalars.endIndex, characterClass(scalars[end]) == kind {
+                end = scalars.index(after: end)
+            }
             return end
         case .number:
-            return start + 1
-        case .other:
-            var end = start + 1
-            while end < scalars.count, characterClass(scalars[end]) == .other { end += 1 }
-            return end
+            return scalars.index(after: start)
         case .unmatched:
             return start
         }
     }
 
+    /// The end of `literal` matched case-insensitively at `start`, or `nil`.
+    private static func literalEnd(_ literal: [Unicode.Scalar], in scalars: Scalars,
+                                   at start: Scalars.Index) -> Scalars.Index? {
+        var index = start
+        for pattern in literal {
+            guard index < scalars.endIndex, matchesIgnoringCase(pattern, scalars[index]) else {
+                return nil
+            }
+            index = scalars.index(after: index)
+        }
+        return index
+    }
+
     private enum CharacterClass { case letter, number, other, unmatched }
 
+    private static let asciiClasses: [CharacterClass] = (0..<128).map {
+        classify(Unicode.Scalar(UInt8($0)))
+    }
+
     private static func characterClass(_ scalar: Unicode.Scalar) -> CharacterClass {
+        scalar.isASCII ? asciiClasses[Int(scalar.value)] : classify(scalar)
+    }
+
+    private static func classify(_ scalar: Unicode.Scalar) -> CharacterClass {
         if scalar.properties.isWhitespace || scalar == "\u{345}" { return .unmatched }
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:

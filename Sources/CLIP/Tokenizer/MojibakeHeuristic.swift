@@ -10,9 +10,12 @@
 /// The character classes are ``MojibakeCharacterClasses``; Python `re` semantics are kept:
 /// `\s` is `str.isspace`, `\w` a letter, number, code point with a numeric value, or `_`.
 enum MojibakeHeuristic {
-    /// The classes a scalar belongs to, as a bit set.
+    /// What a scalar is, as a bit set: the ``MojibakeCharacterClasses`` (`Classes.bad`, ...),
+    /// a few predicates (`asciiLetter`, `space`, ...), and the explicit character sets of
+    /// `BADNESS_RE` (bits assigned as the tables are built). A pattern position is a mask
+    /// too, and a scalar fits it when they share a bit.
     struct Classes: OptionSet, Sendable {
-        let rawValue: UInt32
+        let rawValue: UInt64
 
         static let common = Classes(rawValue: 1 << 0)
         static let c1 = Classes(rawValue: 1 << 1)
@@ -33,12 +36,36 @@ enum MojibakeHeuristic {
         static let utf8FirstOf4 = Classes(rawValue: 1 << 16)
         static let utf8Continuation = Classes(rawValue: 1 << 17)
         static let utf8ContinuationStrict = Classes(rawValue: 1 << 18)
+        /// `[a-zA-Z]`
+        static let asciiLetter = Classes(rawValue: 1 << 19)
+        /// `[a-z]`
+        static let asciiLowercase = Classes(rawValue: 1 << 20)
+        /// `[^A-Za-z]`
+        static let notASCIILetter = Classes(rawValue: 1 << 21)
+        /// `.`: anything but a line feed.
+        static let notNewline = Classes(rawValue: 1 << 22)
+        /// `\s`: `str.isspace()`.
+        static let space = Classes(rawValue: 1 << 23)
+        /// `\w`: `str.isalnum()` or `_`.
+        static let word = Classes(rawValue: 1 << 24)
+        /// The first bit for explicit character sets.
+        static let firstSetBit = 25
     }
 
-    /// Every scalar in some class → its classes.
-    private static let membership: [UInt32: Classes] = {
+    /// The compiled `BADNESS_RE` and the class of every scalar that is in some class or set.
+    private struct Tables {
+        /// The alternatives in pattern order, each a fixed-length sequence of masks
+        /// (`[a-z]\s?[ÃÂ][ ]` is written as its two lengths); `^[ÃÂ][ ]` is `anchored`.
+        var badness: [[Classes]] = []
+        var anchored: [Classes] = []
+        var membership: [UInt32: Classes] = [:]
+        var ascii: [Classes] = []
+    }
+
+    private static let tables: Tables = {
+        var tables = Tables()
         typealias C = MojibakeCharacterClasses
-        let table: [(Classes, [ClosedRange<UInt32>])] = [
+        let classRanges: [(Classes, [ClosedRange<UInt32>])] = [
             (.common, C.common), (.c1, C.c1), (.bad, C.bad), (.law, C.law),
             (.currency, C.currency), (.startPunctuation, C.startPunctuation),
             (.endPunctuation, C.endPunctuation), (.numeric, C.numeric), (.kaomoji, C.kaomoji),
@@ -48,40 +75,116 @@ enum MojibakeHeuristic {
             (.utf8FirstOf4, C.utf8FirstOf4), (.utf8Continuation, C.utf8Continuation),
             (.utf8ContinuationStrict, C.utf8ContinuationStrict),
         ]
-        var membership: [UInt32: Classes] = [:]
-        for (classes, ranges) in table {
+        for (classes, ranges) in classRanges {
             for range in ranges {
-                for value in range { membership[value, default: []].insert(classes) }
+                for value in range { tables.membership[value, default: []].insert(classes) }
             }
         }
-        return membership
+        // Explicit sets get a bit each, on first use.
+        var setBits: [String: Classes] = [:]
+        func set(_ scalars: String) -> Classes {
+            if let bit = setBits[scalars] { return bit }
+            let bit = Classes(rawValue: 1 << UInt64(Classes.firstSetBit + setBits.count))
+            precondition(bit.rawValue != 0, "BADNESS_RE has more character sets than bits")
+            setBits[scalars] = bit
+            for scalar in scalars.unicodeScalars {
+                tables.membership[scalar.value, default: []].insert(bit)
+            }
+            return bit
+        }
+        func any(_ classes: Classes, _ scalars: String = "") -> Classes {
+            scalars.isEmpty ? classes : classes.union(set(scalars))
+        }
+
+        let bad = Classes.bad, lowerAccented = Classes.lowerAccented
+        let upperAccented = Classes.upperAccented, box = Classes.box
+        let start = Classes.startPunctuation, end = Classes.endPunctuation
+        let currency = Classes.currency, numeric = Classes.numeric, law = Classes.law
+        let lowerCommon = Classes.lowerCommon, upperCommon = Classes.upperCommon
+        let c1 = Classes.c1, common = Classes.common
+        let accented: Classes = [lowerAccented, upperAccented]
+        let arabic = any([common, currency, bad, numeric, start], "ŸŠ®°µ»")
+        tables.badness = [
+            [c1],
+            [[bad, accented, box, start, end, currency, numeric, law], bad],
+            [.asciiLetter, [lowerCommon, upperCommon], bad],
+            [bad, [accented, box, start, end, currency, numeric, law]],
+            [[lowerAccented, lowerCommon, box, end, currency, numeric], upperAccented],
+            [[box, end, currency, numeric], lowerAccented],
+            [[lowerAccented, box, end], currency],
+            [.space, upperAccented, currency],
+            [[upperAccented, box], [numeric, law]],
+            [[accented, box, currency, end], start, numeric],
+            [[accented, currency, numeric, box, law], end, start],
+            [[currency, numeric, box], start],
+            [.asciiLowercase, upperAccented, [start, currency]],
+            [box, .kaomoji],
+            [[accented, currency, numeric, start, end, law], box],
+            [box, end],
+            [accented, [start, end], .word],
+            // The ligature œ when not followed by an unaccented Latin letter.
+            [set("Œœ"), .notASCIILetter],
+            // Degree signs after capital letters.
+            [upperAccented, set("°")],
+            // Common Windows-1252 two-character mojibake.
+            [set("ÂÃÎÐ"), any([start, end], "€œŠš¢£Ÿž\u{A0}\u{AD}®©°·»–—´")],
+            [set("×"), set("²³")],
+            // Windows-1252 mojibake of Arabic words: four characters.
+            [set("ØÙ"), arabic, set("ØÙ"), arabic],
+            // Windows-1252 mojibake starting South Asian three-byte sequences.
+            [set("à"), set("²µ¹¼½¾")],
+            // MacRoman mojibake.
+            [set("√"), set("±∂†≠®™´≤≥¥µø")],
+            [set("≈"), set("°¢")],
+            [set("‚"), set("Ä"), set("ìîïòôúùû†°¢π")],
+            [set("‚"), set("âó"), set("àä°ê")],
+            // Windows-1251 mojibake of U+2000 punctuation, Latin-1 and Cyrillic.
+            [set("в"), set("Ђ")],
+            [set("ВГРС"), any([c1, bad, start, end, currency], "°µ"), set("ВГРС")],
+            [set("Г"), set("ў"), set("В"), set("Ђ"), set("В"), .notNewline,
+             any(.asciiLetter, " ")],
+            // Windows-1252 encodings of 'à' and 'á', and of NBSP itself.
+            [set("Ã"), set("\u{A0}¡")],
+            [.asciiLowercase, set("ÃÂ"), set(" ")],
+            [.asciiLowercase, .space, set("ÃÂ"), set(" ")],
+            // Â before the very character it encodes.
+            [any(end, "abcdefghijklmnopqrstuvwxyz.,?!"), set("Â"), any([start, end], " ")],
+            // Windows-1253 mojibake of U+2000 punctuation, Latin-1 and Greek.
+            [set("β"), set("€"), set("™\u{A0}Ά\u{AD}®°")],
+            [set("ΒΓΞΟ"), any([c1, bad, start, end, currency], "°"), set("ΒΓΞΟ")],
+            // Windows-1257 mojibake of U+2000 punctuation.
+            [set("ā"), set("€")],
+        ]
+        tables.anchored = [set("ÃÂ"), set(" ")]
+        tables.ascii = (0..<128).map { value in
+            classes(of: Unicode.Scalar(UInt8(value)), membership: tables.membership)
+        }
+        return tables
     }()
 
+    /// The classes, predicates and sets `scalar` belongs to.
     static func classes(of scalar: Unicode.Scalar) -> Classes {
-        membership[scalar.value] ?? []
+        scalar.isASCII ? tables.ascii[Int(scalar.value)]
+            : classes(of: scalar, membership: tables.membership)
     }
 
-    // MARK: - BADNESS_RE
-
-    /// One position of a pattern: does the scalar (with its classes) fit?
-    typealias Element = @Sendable (Unicode.Scalar, Classes) -> Bool
-
-    /// A scalar in any of `classes` or among `scalars`.
-    private static func any(_ classes: Classes, _ scalars: String = "") -> Element {
-        let extra = Set(scalars.unicodeScalars)
-        return { scalar, its in !its.isDisjoint(with: classes) || extra.contains(scalar) }
+    private static func classes(of scalar: Unicode.Scalar,
+                                membership: [UInt32: Classes]) -> Classes {
+        var classes = membership[scalar.value] ?? []
+        switch scalar {
+        case "a"..."z": classes.formUnion([.asciiLetter, .asciiLowercase])
+        case "A"..."Z": classes.insert(.asciiLetter)
+        default: classes.insert(.notASCIILetter)
+        }
+        if scalar != "\n" { classes.insert(.notNewline) }
+        if PythonText.isSpace(scalar) { classes.insert(.space) }
+        if isWordCharacter(scalar) { classes.insert(.word) }
+        return classes
     }
 
-    /// One of `scalars`.
-    private static func oneOf(_ scalars: String) -> Element { any([], scalars) }
-
-    private static let asciiLetter: Element = { scalar, _ in
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-    }
-    private static let asciiLowercase: Element = { scalar, _ in ("a"..."z").contains(scalar) }
-    private static let space: Element = { scalar, _ in PythonText.isSpace(scalar) }
-    /// Python `re`'s `\w` for `str` patterns: `str.isalnum()` or `_`.
-    private static let word: Element = { scalar, _ in
+    /// Python `re`'s `\w` for `str` patterns: `str.isalnum()` (a letter, or a code point with
+    /// a numeric value) or `_`.
+    private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
              .decimalNumber, .letterNumber, .otherNumber:
@@ -91,85 +194,25 @@ enum MojibakeHeuristic {
         }
     }
 
-    /// The alternatives of `BADNESS_RE` in pattern order, each a fixed-length sequence
-    /// (`[a-z]\s?[ÃÂ][ ]` is written as its two lengths; `^[ÃÂ][ ]` is ``anchoredBadness``).
-    private static let badness: [[Element]] = {
-        let bad = Classes.bad, lowerAccented = Classes.lowerAccented
-        let upperAccented = Classes.upperAccented, box = Classes.box
-        let start = Classes.startPunctuation, end = Classes.endPunctuation
-        let currency = Classes.currency, numeric = Classes.numeric, law = Classes.law
-        let lowerCommon = Classes.lowerCommon, upperCommon = Classes.upperCommon
-        let c1 = Classes.c1, common = Classes.common
-        let accented: Classes = [lowerAccented, upperAccented]
-        let arabic: Element = any([common, currency, bad, numeric, start], "ŸŠ®°µ»")
-        return [
-            [any(c1)],
-            [any([bad, accented, box, start, end, currency, numeric, law]), any(bad)],
-            [asciiLetter, any([lowerCommon, upperCommon]), any(bad)],
-            [any(bad), any([accented, box, start, end, currency, numeric, law])],
-            [any([lowerAccented, lowerCommon, box, end, currency, numeric]), any(upperAccented)],
-            [any([box, end, currency, numeric]), any(lowerAccented)],
-            [any([lowerAccented, box, end]), any(currency)],
-            [space, any(upperAccented), any(currency)],
-            [any([upperAccented, box]), any([numeric, law])],
-            [any([accented, box, currency, end]), any(start), any(numeric)],
-            [any([accented, currency, numeric, box, law]), any(end), any(start)],
-            [any([currency, numeric, box]), any(start)],
-            [asciiLowercase, any(upperAccented), any([start, currency])],
-            [any(box), any(.kaomoji)],
-            [any([accented, currency, numeric, start, end, law]), any(box)],
-            [any(box), any(end)],
-            [any(accented), any([start, end]), word],
-            // The ligature œ when not followed by an unaccented Latin letter.
-            [oneOf("Œœ"), { scalar, classes in !asciiLetter(scalar, classes) }],
-            // Degree signs after capital letters.
-            [any(upperAccented), oneOf("°")],
-            // Common Windows-1252 two-character mojibake.
-            [oneOf("ÂÃÎÐ"), any([start, end], "€œŠš¢£Ÿž\u{A0}\u{AD}®©°·»–—´")],
-            [oneOf("×"), oneOf("²³")],
-            // Windows-1252 mojibake of Arabic words: four characters.
-            [oneOf("ØÙ"), arabic, oneOf("ØÙ"), arabic],
-            // Windows-1252 mojibake starting South Asian three-byte sequences.
-            [oneOf("à"), oneOf("²µ¹¼½¾")],
-            // MacRoman mojibake.
-            [oneOf("√"), oneOf("±∂†≠®™´≤≥¥µø")],
-            [oneOf("≈"), oneOf("°¢")],
-            [oneOf("‚"), oneOf("Ä"), oneOf("ìîïòôúùû†°¢π")],
-            [oneOf("‚"), oneOf("âó"), oneOf("àä°ê")],
-            // Windows-1251 mojibake of U+2000 punctuation, Latin-1 and Cyrillic.
-            [oneOf("в"), oneOf("Ђ")],
-            [oneOf("ВГРС"), any([c1, bad, start, end, currency], "°µ"), oneOf("ВГРС")],
-            [oneOf("Г"), oneOf("ў"), oneOf("В"), oneOf("Ђ"), oneOf("В"),
-             { scalar, _ in scalar != "\n" }, { scalar, classes in
-                 scalar == " " || asciiLetter(scalar, classes) }],
-            // Windows-1252 encodings of 'à' and 'á', and of NBSP itself.
-            [oneOf("Ã"), oneOf("\u{A0}¡")],
-            [asciiLowercase, oneOf("ÃÂ"), oneOf(" ")],
-            [asciiLowercase, space, oneOf("ÃÂ"), oneOf(" ")],
-            // Â before the very character it encodes.
-            [any(end, "abcdefghijklmnopqrstuvwxyz.,?!"), oneOf("Â"), any([start, end], " ")],
-            // Windows-1253 mojibake of U+2000 punctuation, Latin-1 and Greek.
-            [oneOf("β"), oneOf("€"), oneOf("™\u{A0}Ά\u{AD}®°")],
-            [oneOf("ΒΓΞΟ"), any([c1, bad, start, end, currency], "°"), oneOf("ΒΓΞΟ")],
-            // Windows-1257 mojibake of U+2000 punctuation.
-            [oneOf("ā"), oneOf("€")],
-        ]
-    }()
-
-    /// `^[ÃÂ][ ]`, the one alternative anchored at the start of the text.
-    private static let anchoredBadness: [Element] = [oneOf("ÃÂ"), oneOf(" ")]
+    // MARK: - BADNESS_RE
 
     /// ftfy's `is_bad`: whether `BADNESS_RE` matches anywhere in `text`.
     static func isBad(_ text: [Unicode.Scalar]) -> Bool {
         let classes = text.map(classes(of:))
-        func matches(_ pattern: [Element], at start: Int) -> Bool {
-            guard start + pattern.count <= text.count else { return false }
-            return pattern.indices.allSatisfy { pattern[$0](text[start + $0], classes[start + $0]) }
+        let tables = tables
+        func matches(_ pattern: [Classes], at start: Int) -> Bool {
+            guard start + pattern.count <= classes.count else { return false }
+            for offset in pattern.indices
+            where classes[start + offset].isDisjoint(with: pattern[offset]) {
+                return false
+            }
+            return true
         }
-        if matches(anchoredBadness, at: 0) { return true }
-        return text.indices.contains { start in
-            badness.contains { matches($0, at: start) }
+        if matches(tables.anchored, at: 0) { return true }
+        for start in classes.indices {
+            for pattern in tables.badness where matches(pattern, at: start) { return true }
         }
+        return false
     }
 
     // MARK: - UTF8_DETECTOR_RE

@@ -35,6 +35,9 @@ enum PythonText {
     /// cased letter and not followed by one, skipping case-ignorable code points), which
     /// Swift's `lowercased()` does not do.
     static func lowercased(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: text.utf8.map(\.lowercasedASCII), as: UTF8.self)
+        }
         let scalars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
         for (index, scalar) in scalars.enumerated() {

@@ -214,7 +214,9 @@ extension TextFixer {
                 return nil
             }
             if length > 1, length < 6, lead != 0xC0 {
-                for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+                for offset in 1..<length {
+                    value = value << 6 | UInt32(bytes[index + offset] & 0x3F)
+                }
             }
             out.append(Unicode.Scalar(value)!)
             index += length

@@ -22,6 +22,12 @@ enum TextFixer {
 
     /// `ftfy.fix_text(text)`.
     static func fixText(_ text: String) -> String {
+        // Printable ASCII without "&", plus TAB, LF and FF, is what every fixer leaves alone.
+        let isPlain = text.utf8.allSatisfy { byte in
+            (0x20...0x7E).contains(byte) ? byte != UInt8(ascii: "&")
+                : byte == 0x09 || byte == 0x0A || byte == 0x0C
+        }
+        if isPlain { return text }
         let scalars = Array(text.unicodeScalars)
         var out = Scalars()
         out.reserveCapacity(scalars.count)
@@ -109,7 +115,9 @@ enum TextFixer {
 
     /// `uncurl_quotes`: `ʼ ‘ ’ ‚ ‛` → `'` and `“ ” „ ‟` → `"`.
     static func uncurlQuotes(_ text: Scalars) -> Scalars {
-        text.map { scalar in
+        guard text.contains(where: { (0x2018...0x201F).contains($0.value) || $0 == "\u{2BC}" })
+        else { return text }
+        return text.map { scalar in
             switch scalar.value {
             case 0x02BC, 0x2018...0x201B: "'"
             case 0x201C...0x201F: "\""
@@ -120,6 +128,8 @@ enum TextFixer {
 
     /// `fix_line_breaks`: CRLF, CR, LINE SEPARATOR, PARAGRAPH SEPARATOR and NEXT LINE → LF.
     static func fixLineBreaks(_ text: Scalars) -> Scalars {
+        guard text.contains(where: { ["\r", "\u{2028}", "\u{2029}", "\u{85}"].contains($0) })
+        else { return text }
         var out = Scalars()
         out.reserveCapacity(text.count)
         var index = 0
@@ -166,13 +176,14 @@ enum TextFixer {
     /// deprecated Arabic format controls U+206A…U+206F, the byte-order mark U+FEFF and the
     /// interlinear annotation and object replacement characters U+FFF9…U+FFFC.
     static func removeControlCharacters(_ text: Scalars) -> Scalars {
-        text.filter { scalar in
-            switch scalar.value {
-            case 0x00...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x206A...0x206F, 0xFEFF, 0xFFF9...0xFFFC:
-                false
-            default:
-                true
-            }
+        guard text.contains(where: isRemovedControl) else { return text }
+        return text.filter { !isRemovedControl($0) }
+    }
+
+    private static func isRemovedControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x206A...0x206F, 0xFEFF, 0xFFF9...0xFFFC: true
+        default: false
         }
     }
 

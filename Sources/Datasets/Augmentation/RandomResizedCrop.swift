@@ -44,6 +44,8 @@ public struct RandomResizedCrop: Sendable, Equatable {
     public var scale: ClosedRange<Double>
     /// Range of the crop's aspect ratio, width / height.
     public var ratio: ClosedRange<Double>
+    /// Which Pillow's resize to reproduce.
+    public var passOrder: ResamplePassOrder = .pillow13
 
     /// torchvision's defaults: `scale = (0.08, 1.0)`, `ratio = (3/4, 4/3)`.
     public init(size: Int, scale: ClosedRange<Double> = 0.08...1.0, ratio: ClosedRange<Double> = (3.0 / 4.0)...(4.0 / 3.0)) {
@@ -84,6 +86,6 @@ public struct RandomResizedCrop: Sendable, Equatable {
     /// Crops `image` to `rect` and resizes it to `size × size` with PIL's bicubic.
     public func apply(_ rect: CropRect, to image: RGBImage) -> RGBImage {
         image.cropped(left: rect.left, top: rect.top, width: rect.width, height: rect.height)
-            .resizedBicubic(width: size, height: size)
+            .resizedBicubic(width: size, height: size, passOrder: passOrder)
     }
 }

@@ -48,10 +48,11 @@ public struct TrainingAugmentation: Sendable, Equatable {
     }
 
     /// The training transform matching an evaluation preprocessor: output side = its crop
-    /// width, same normalisation.
+    /// width, same normalisation and resize pass order.
     public init(matching preprocessor: CLIPPreprocessor) {
-        self.init(crop: RandomResizedCrop(size: preprocessor.cropWidth),
-                  mean: preprocessor.mean, std: preprocessor.std)
+        var crop = RandomResizedCrop(size: preprocessor.cropWidth)
+        crop.passOrder = preprocessor.passOrder
+        self.init(crop: crop, mean: preprocessor.mean, std: preprocessor.std)
     }
 
     /// The stream a sample's draws come from (see Keying).

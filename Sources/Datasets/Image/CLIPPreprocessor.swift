@@ -28,6 +28,8 @@ public struct CLIPPreprocessor: Sendable, Equatable {
     public var mean: [Float]
     /// Per-channel standard deviation divided by (`image_std`).
     public var std: [Float]
+    /// Which Pillow's resize to reproduce (they differ by a few levels on some images).
+    public var passOrder: ResamplePassOrder = .pillow13
 
     /// OpenAI CLIP's normalisation constants (`clip/clip.py`).
     public static let openAIMean: [Float] = [0.48145466, 0.4578275, 0.40821073]
@@ -122,7 +124,7 @@ public struct CLIPPreprocessor: Sendable, Equatable {
     /// Resize then centre crop, still 8-bit: the image ToTensor sees.
     public func resizedAndCropped(_ image: RGBImage) -> RGBImage {
         let size = resizedSize(width: image.width, height: image.height)
-        return image.resizedBicubic(width: size.width, height: size.height)
+        return image.resizedBicubic(width: size.width, height: size.height, passOrder: passOrder)
             .centerCropped(width: cropWidth, height: cropHeight)
     }
 

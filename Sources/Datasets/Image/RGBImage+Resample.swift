@@ -18,6 +18,17 @@ public struct ResampleBox: Sendable, Equatable {
     }
 }
 
+/// Which of the two separable passes PIL runs first. The passes round to 8 bits in between,
+/// so the order changes some bytes by a few levels.
+public enum ResamplePassOrder: Sendable, Equatable {
+    /// Pillow 13.0: vertical first when the height shrinks by more than twice as many pixels
+    /// as the width, `(H − h) > 0 && (H − h) > 2·(W − w)` (a tall image or a width upscale
+    /// paired with a height downscale), otherwise horizontal first.
+    case pillow13
+    /// Pillow before 13.0 (checked against 11.3): always horizontal first.
+    case horizontalFirst
+}
+
 extension RGBImage {
     /// The image resized with PIL's antialiased bicubic filter, byte for byte:
     /// `Image.resize((width, height), Image.BICUBIC, box=box)` on an RGB image.
@@ -31,17 +42,20 @@ extension RGBImage {
     /// - Weights become fixed point with 22 fractional bits (`PRECISION_BITS = 32 − 8 − 2`),
     ///   rounded half away from zero; each output is `(2²¹ + Σ pixel·weight) >> 22` clipped
     ///   to 0...255.
-    /// - Horizontal pass first (only over the rows the vertical pass reads), rounded and
-    ///   clipped to 8 bits, then the vertical pass. A pass is skipped when PIL skips it: the
-    ///   horizontal one when `width` equals the source width, `box.left == 0` and
-    ///   `box.right == width` (PIL compares with the output width); likewise vertically.
+    /// - Two passes, each rounded and clipped to 8 bits, in the order `passOrder` gives; a
+    ///   horizontal-first pass reads only the rows the vertical pass needs. A pass is skipped
+    ///   when PIL skips it: the horizontal one when `width` equals the source width,
+    ///   `box.left == 0` and `box.right == width` (PIL compares with the output width);
+    ///   likewise vertically. With both skipped the image is returned as it is.
     ///
     /// - Parameters:
     ///   - width: output columns, `> 0`.
     ///   - height: output rows, `> 0`.
     ///   - box: the source region; `nil` is the whole image.
+    ///   - passOrder: which Pillow's pass order to reproduce.
     /// - Precondition: the box lies inside the image and has positive extent.
-    public func resizedBicubic(width outWidth: Int, height outHeight: Int, box: ResampleBox? = nil) -> RGBImage {
+    public func resizedBicubic(width outWidth: Int, height outHeight: Int, box: ResampleBox? = nil,
+                               passOrder: ResamplePassOrder = .pillow13) -> RGBImage {
         precondition(outWidth > 0 && outHeight > 0, "resize to \(outWidth)x\(outHeight): sizes must be positive")
         precondition(width > 0 && height > 0, "cannot resize an empty \(width)x\(height) image")
         let box = box ?? ResampleBox(left: 0, top: 0, right: Float(width), bottom: Float(height))
@@ -52,47 +66,56 @@ extension RGBImage {
         let needHorizontal = outWidth != width || box.left != 0 || box.right != Float(outWidth)
         let needVertical = outHeight != height || box.top != 0 || box.bottom != Float(outHeight)
         if !needHorizontal && !needVertical { return self }
+        let shrinkY = height - outHeight, shrinkX = width - outWidth
+        let horizontalFirst = passOrder == .horizontalFirst || !(shrinkY > 0 && shrinkY > shrinkX * 2)
 
         let vertical = BicubicAxis(inSize: height, in0: box.top, in1: box.bottom, outSize: outHeight)
+        let horizontal = BicubicAxis(inSize: width, in0: box.left, in1: box.right, outSize: outWidth)
+        guard horizontalFirst else {
+            let rows = needVertical ? verticalPass(vertical, rowOffset: 0) : self
+            return needHorizontal ? rows.horizontalPass(horizontal, rows: 0..<rows.height) : rows
+        }
         var source = self
         var rowOffset = 0
         if needHorizontal {
             // Only rows first..<last feed the vertical pass.
             let first = vertical.starts[0]
             let last = vertical.starts[outHeight - 1] + vertical.counts[outHeight - 1]
-            let horizontal = BicubicAxis(inSize: width, in0: box.left, in1: box.right, outSize: outWidth)
             source = horizontalPass(horizontal, rows: first..<last)
             rowOffset = first
         }
-        guard needVertical else { return source }
-        return source.verticalPass(vertical, rowOffset: rowOffset)
+        return needVertical ? source.verticalPass(vertical, rowOffset: rowOffset) : source
     }
 
     /// Resamples rows `rows` of the image along x; the result has `rows.count` rows.
     private func horizontalPass(_ axis: BicubicAxis, rows: Range<Int>) -> RGBImage {
-        let outWidth = axis.outSize
+        let outWidth = axis.outSize, kernelSize = axis.kernelSize
         var out = [UInt8](repeating: 0, count: outWidth * rows.count * 3)
         pixels.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
                 axis.weights.withUnsafeBufferPointer { weights in
-                    for (row, y) in rows.enumerated() {
-                        let line = y * width * 3
-                        let outLine = row * outWidth * 3
-                        for xx in 0..<outWidth {
-                            let start = axis.starts[xx], count = axis.counts[xx]
-                            let k = xx * axis.kernelSize
-                            // Wrapping arithmetic, as C int: |sum| ≤ 255 · Σ|w| ≈ 255 · 1.1 · 2²² < 2³¹.
-                            var s0 = BicubicAxis.half, s1 = BicubicAxis.half, s2 = BicubicAxis.half
-                            for x in 0..<count {
-                                let w = weights[k + x]
-                                let p = line + (start + x) * 3
-                                s0 &+= Int32(source[p]) &* w
-                                s1 &+= Int32(source[p + 1]) &* w
-                                s2 &+= Int32(source[p + 2]) &* w
+                    axis.starts.withUnsafeBufferPointer { starts in
+                        axis.counts.withUnsafeBufferPointer { counts in
+                            for (row, y) in rows.enumerated() {
+                                // source row y is (width, 3); target row is (outWidth, 3)
+                                let line = source.baseAddress! + y * width * 3
+                                let outLine = target.baseAddress! + row * outWidth * 3
+                                for xx in 0..<outWidth {
+                                    let taps = line + starts[xx] * 3
+                                    let k = weights.baseAddress! + xx * kernelSize
+                                    // Wrapping arithmetic, as C int: |sum| ≤ 255 · Σ|w| ≈ 255 · 1.1 · 2²² < 2³¹.
+                                    var s0 = BicubicAxis.half, s1 = BicubicAxis.half, s2 = BicubicAxis.half
+                                    for x in 0..<counts[xx] {
+                                        let w = k[x]
+                                        s0 &+= Int32(taps[x * 3]) &* w
+                                        s1 &+= Int32(taps[x * 3 + 1]) &* w
+                                        s2 &+= Int32(taps[x * 3 + 2]) &* w
+                                    }
+                                    outLine[xx * 3] = BicubicAxis.clip8(s0)
+                                    outLine[xx * 3 + 1] = BicubicAxis.clip8(s1)
+                                    outLine[xx * 3 + 2] = BicubicAxis.clip8(s2)
+                                }
                             }
-                            target[outLine + xx * 3] = BicubicAxis.clip8(s0)
-                            target[outLine + xx * 3 + 1] = BicubicAxis.clip8(s1)
-                            target[outLine + xx * 3 + 2] = BicubicAxis.clip8(s2)
                         }
                     }
                 }
@@ -102,23 +125,27 @@ extension RGBImage {
     }
 
     /// Resamples along y; source row `r` of the axis is row `r − rowOffset` of this image.
+    ///
+    /// Accumulates whole rows (weight × row added into an `Int32` row) so the inner loop runs
+    /// over contiguous bytes; the sums are the same integers as PIL's per-pixel loop.
     private func verticalPass(_ axis: BicubicAxis, rowOffset: Int) -> RGBImage {
-        let outHeight = axis.outSize
+        let outHeight = axis.outSize, kernelSize = axis.kernelSize
         let stride = width * 3
         var out = [UInt8](repeating: 0, count: outHeight * stride)
+        var sums = [Int32](repeating: 0, count: stride)  // one output row, (width · 3)
         pixels.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
-                axis.weights.withUnsafeBufferPointer { weights in
+                sums.withUnsafeMutableBufferPointer { sums in
                     for yy in 0..<outHeight {
-                        let start = axis.starts[yy] - rowOffset, count = axis.counts[yy]
-                        let k = yy * axis.kernelSize
-                        for i in 0..<stride {
-                            var s = BicubicAxis.half
-                            for y in 0..<count {
-                                s &+= Int32(source[(start + y) * stride + i]) &* weights[k + y]
-                            }
-                            target[yy * stride + i] = BicubicAxis.clip8(s)
+                        let start = axis.starts[yy] - rowOffset
+                        for i in 0..<stride { sums[i] = BicubicAxis.half }
+                        for y in 0..<axis.counts[yy] {
+                            let w = axis.weights[yy * kernelSize + y]
+                            let line = source.baseAddress! + (start + y) * stride
+                            for i in 0..<stride { sums[i] &+= Int32(line[i]) &* w }
                         }
+                        let outLine = target.baseAddress! + yy * stride
+                        for i in 0..<stride { outLine[i] = BicubicAxis.clip8(sums[i]) }
                     }
                 }
             }

@@ -122,55 +122,6 @@ public enum DatasetSource: Sendable, Equatable {
     }
 }
 
-/// What happened to the few-shot cache file during ``DatasetSource/load(shots:seed:subset:verifyImages:)``.
-public enum FewShotCacheStatus: Sendable, Equatable {
-    /// No few-shot sampling (`shots < 1`).
-    case notUsed
-    /// The lists were read from this file.
-    case loaded(path: String)
-    /// The lists were sampled and saved to this file.
-    case written(path: String)
-    /// The lists were sampled but could not be saved (e.g. a read-only data directory); the
-    /// run goes on with them.
-    case notWritten(path: String, reason: String)
-}
-
-/// A dataset ready to train on: its lists and class names.
-public struct LoadedDataset: Sendable, Equatable {
-    public var splits: DatasetSplits
-    /// Class names by label, `0..<classCount`.
-    public var classnames: [String]
-    public var fewShotCache: FewShotCacheStatus
-
-    public init(splits: DatasetSplits, classnames: [String], fewShotCache: FewShotCacheStatus) {
-        self.splits = splits
-        self.classnames = classnames
-        self.fewShotCache = fewShotCache
-    }
-
-    /// The class name of every label of the three lists. Labels must run `0..<n` and each
-    /// must have one name.
-    static func classnames(of splits: DatasetSplits, listFile: String) throws -> [String] {
-        var names: [Int: String] = [:]
-        for (list, items) in [("train", splits.train), ("val", splits.val), ("test", splits.test)] {
-            for item in items {
-                if let known = names[item.label], known != item.classname {
-                    throw DatasetError.malformed(
-                        path: listFile, location: "label \(item.label)",
-                        message: "class names '\(known)' and '\(item.classname)' (\(list): \(item.path)) disagree")
-                }
-                names[item.label] = item.classname
-            }
-        }
-        let count = (names.keys.max() ?? -1) + 1
-        if let gap = (0..<count).first(where: { names[$0] == nil }) {
-            throw DatasetError.malformed(path: listFile, location: "label \(gap)",
-                                         message: "no image has label \(gap) (labels must run 0..<\(count))")
-        }
-        return (0..<count).map { names[$0]! }
-    }
-}
-
 /// Writes a cache file atomically, creating its directory; failure is reported, not thrown.
 /// Pretty output puts every value on its own line.
 func writeCache(_ value: JSONValue, to path: String, pretty: Bool) -> FewShotCacheStatus {
@@ -183,25 +134,5 @@ func writeCache(_ value: JSONValue, to path: String, pretty: Bool) -> FewShotCac
         return .written(path: path)
     } catch {
         return .notWritten(path: path, reason: "\(error)")
-    }
-}
-
-/// ImageNet's scanned lists, cached as `preprocessed.json` beside CoOp's `preprocessed.pkl`.
-enum ImageNetCache {
-    static let fileName = "preprocessed.json"
-
-    static func splits(directory: String, imageRoot: String) throws -> DatasetSplits {
-        let path = joinPath(directory, fileName)
-        if fileExists(path) {
-            let lists = try SplitFile.read(path, imageRoot: imageRoot, lists: ["train", "test"])
-            return DatasetSplits(train: lists["train"]!, val: lists["test"]!, test: lists["test"]!)
-        }
-        let splits = try ImageNetFolders.read(directory: directory)
-        var object = JSONObject()
-        object["train"] = SplitFile.json(splits.train, imageRoot: imageRoot)
-        object["test"] = SplitFile.json(splits.test, imageRoot: imageRoot)
-        // Compact: 1.3 million entries.
-        _ = writeCache(.object(object), to: path, pretty: false)
-        return splits
     }
 }

@@ -1,3 +1,4 @@
+import TensorIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -47,6 +48,26 @@ public enum ImageNetFolders {
         let train = try list("train")
         let test = try list("val")
         return DatasetSplits(train: train, val: test, test: test)
+    }
+}
+
+/// ImageNet's scanned lists, cached as `preprocessed.json` beside CoOp's `preprocessed.pkl`.
+enum ImageNetCache {
+    static let fileName = "preprocessed.json"
+
+    static func splits(directory: String, imageRoot: String) throws -> DatasetSplits {
+        let path = joinPath(directory, fileName)
+        if fileExists(path) {
+            let lists = try SplitFile.read(path, imageRoot: imageRoot, lists: ["train", "test"])
+            return DatasetSplits(train: lists["train"]!, val: lists["test"]!, test: lists["test"]!)
+        }
+        let splits = try ImageNetFolders.read(directory: directory)
+        var object = JSONObject()
+        object["train"] = SplitFile.json(splits.train, imageRoot: imageRoot)
+        object["test"] = SplitFile.json(splits.test, imageRoot: imageRoot)
+        // Compact: 1.3 million entries.
+        _ = writeCache(.object(object), to: path, pretty: false)
+        return splits
     }
 }
 

@@ -1,18 +1,5 @@
 import TensorIO
 
-/// The train/val/test lists of a dataset, before or after few-shot sampling.
-public struct DatasetSplits: Sendable, Equatable {
-    public var train: [DatasetItem]
-    public var val: [DatasetItem]
-    public var test: [DatasetItem]
-
-    public init(train: [DatasetItem], val: [DatasetItem], test: [DatasetItem]) {
-        self.train = train
-        self.val = val
-        self.test = test
-    }
-}
-
 /// Dassl/CoOp's `split_zhou_<Name>.json`: an object with `train`, `val` and `test` lists of
 /// `[relative image path, label, classname]` (CoOp's `OxfordPets.read_split`/`save_split`).
 ///

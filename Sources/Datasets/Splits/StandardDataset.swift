@@ -46,6 +46,14 @@ public enum StandardDataset: String, CaseIterable, Sendable {
         }
     }
 
+    /// Looks a dataset up as ``init(name:)`` does.
+    ///
+    /// - Throws: ``DatasetError/unknownDataset(name:)``, listing the known names.
+    public static func named(_ name: String) throws -> StandardDataset {
+        guard let dataset = StandardDataset(name: name) else { throw DatasetError.unknownDataset(name: name) }
+        return dataset
+    }
+
     /// The dataset's directory under the data root (CoOp's `dataset_dir`).
     public var directoryName: String {
         switch self {

@@ -1,0 +1,161 @@
+import AutoDiff
+import Foundation
+import MetaLearning
+import TensorIO
+
+/// SGD settings of one parameter group, and its Dassl schedule.
+public struct OptimizerSettings: Sendable, Equatable {
+    public var lr: Double
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+    /// Constant warm-up learning rate for the first `warmupEpochs` epochs (Dassl).
+    public var warmupLR: Double
+    public var warmupEpochs = 1
+
+    public var sgd: SGD { SGD(momentum: momentum, weightDecay: weightDecay) }
+
+    public func schedule(maxEpoch: Int) -> LearningRateSchedule {
+        LearningRateSchedule(baseLR: lr, maxEpoch: maxEpoch, warmup: warmupEpochs > 0 ? .constant(epochs: warmupEpochs, lr: warmupLR) : .none)
+    }
+}
+
+/// A method and every hyperparameter it needs, from a JSON config (any key missing takes
+/// the method's published default).
+///
+/// Keys: `method`, `n_ctx_text`, `n_ctx_vision`, `depth_text`, `depth_vision`,
+/// `text_reg_weight`, `image_reg_weight`, `prompt_optim` / `regulator_optim`
+/// (`lr`, `momentum`, `weight_decay`, `warmup_lr`, `warmup_epochs`), `adapt_lr`, `lr_ratio`,
+/// `first_order`, `dim_rate`, `tasks_per_step`, `mixup_alpha`, `mixup_beta`, `ctx_init`,
+/// `inner_steps`, `inner_lr`, `group_size`.
+public struct MethodConfiguration: Sendable, Equatable {
+    public var method: String
+    public var textTokens: Int
+    public var visionTokens: Int
+    public var textDepth: Int
+    public var visionDepth: Int
+    public var textRegWeight: Float
+    public var imageRegWeight: Float
+    public var promptOptimizer: OptimizerSettings
+    public var regulatorOptimizer: OptimizerSettings
+    /// Words whose token embeddings initialise the text context when it has ≤ 4 tokens.
+    public var contextInit = "a photo of a"
+    public var prometar = ProMetaRConfiguration()
+    public var gram = GRAMConfiguration()
+
+    public static let methods = ["zeroshot", "coop", "vpt", "ivlp", "prometar", "gram"]
+
+    /// Published defaults: CoOp (16 context tokens, lr 0.002), VPT (8 shallow vision tokens),
+    /// IVLP (2+2 tokens, depth 9+9), ProMetaR (4+4, depth 9+9, lr 0.0025, regulariser weights
+    /// 50 and 20, φ lr 0.00025), GRAM (4+4 shallow, one regulated inner step).
+    public static func defaults(for method: String) throws -> MethodConfiguration {
+        let prompts = OptimizerSettings(lr: 0.0025, warmupLR: 1e-5)
+        let regulator = OptimizerSettings(lr: 0.00025, warmupLR: 1e-6)
+        switch method {
+        case "zeroshot":
+            return MethodConfiguration(method: method, textTokens: 0, visionTokens: 0, textDepth: 0, visionDepth: 0,
+                                       textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+        case "coop":
+            return MethodConfiguration(method: method, textTokens: 16, visionTokens: 0, textDepth: 1, visionDepth: 0, textRegWeight: 0,
+                                       imageRegWeight: 0, promptOptimizer: OptimizerSettings(lr: 0.002, warmupLR: 1e-5), regulatorOptimizer: regulator)
+        case "vpt":
+            return MethodConfiguration(method: method, textTokens: 0, visionTokens: 8, textDepth: 0, visionDepth: 1,
+                                       textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+        case "ivlp":
+            return MethodConfiguration(method: method, textTokens: 2, visionTokens: 2, textDepth: 9, visionDepth: 9,
+                                       textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+        case "prometar":
+            return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
+                                       textRegWeight: 50, imageRegWeight: 20, promptOptimizer: prompts, regulatorOptimizer: regulator)
+        case "gram":
+            return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 1, visionDepth: 1,
+                                       textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+        default:
+            throw ConfigurationError("unknown method '\(method)'; one of \(methods.joined(separator: ", "))")
+        }
+    }
+
+    /// The method's defaults overridden by the keys of `json` (a config file's object).
+    /// - Parameter source: names the file in errors.
+    public static func load(method: String, json: JSONValue, source: String) throws -> MethodConfiguration {
+        var c = try defaults(for: method)
+        guard let object = json.objectValue else { throw ConfigurationError("\(source): the configuration must be a JSON object") }
+        for (key, value) in object {
+            func int() throws -> Int {
+                guard let v = value.intValue, v >= 0 else { throw ConfigurationError("\(source): '\(key)' must be a non-negative integer, found \(value.serialized())") }
+                return v
+            }
+            func number() throws -> Double {
+                guard let v = value.doubleValue, v.isFinite else { throw ConfigurationError("\(source): '\(key)' must be a number, found \(value.serialized())") }
+                return v
+            }
+            func bool() throws -> Bool {
+                guard let v = value.boolValue else { throw ConfigurationError("\(source): '\(key)' must be true or false, found \(value.serialized())") }
+                return v
+            }
+            func optimizer(_ base: OptimizerSettings) throws -> OptimizerSettings {
+                guard let o = value.objectValue else { throw ConfigurationError("\(source): '\(key)' must be an object") }
+                var s = base
+                for (k, v) in o {
+                    guard let x = v.doubleValue, x.isFinite else { throw ConfigurationError("\(source): '\(key).\(k)' must be a number, found \(v.serialized())") }
+                    switch k {
+                    case "lr": s.lr = x
+                    case "momentum": s.momentum = Float(x)
+                    case "weight_decay": s.weightDecay = Float(x)
+                    case "warmup_lr": s.warmupLR = x
+                    case "warmup_epochs": s.warmupEpochs = Int(x)
+                    default: throw ConfigurationError("\(source): unknown key '\(key).\(k)'")
+                    }
+                }
+                return s
+            }
+            switch key {
+            case "method":
+                guard value.stringValue == method else { throw ConfigurationError("\(source): 'method' is \(value.serialized()) but the run uses '\(method)'") }
+            case "n_ctx_text": c.textTokens = try int()
+            case "n_ctx_vision": c.visionTokens = try int()
+            case "depth_text": c.textDepth = try int()
+            case "depth_vision": c.visionDepth = try int()
+            case "text_reg_weight": c.textRegWeight = Float(try number()); c.prometar.textRegWeight = c.textRegWeight
+            case "image_reg_weight": c.imageRegWeight = Float(try number()); c.prometar.imageRegWeight = c.imageRegWeight
+            case "prompt_optim": c.promptOptimizer = try optimizer(c.promptOptimizer)
+            case "regulator_optim": c.regulatorOptimizer = try optimizer(c.regulatorOptimizer)
+            case "adapt_lr": c.prometar.adaptLR = Float(try number())
+            case "lr_ratio": c.prometar.lrRatio = Float(try number())
+            case "first_order": c.prometar.firstOrder = try bool(); c.gram.firstOrder = c.prometar.firstOrder
+            case "dim_rate": c.prometar.dimRate = try int()
+            case "tasks_per_step": c.prometar.tasksPerStep = try int()
+            case "mixup_alpha": c.prometar.mixupAlpha = try number()
+            case "mixup_beta": c.prometar.mixupBeta = try number()
+            case "ctx_init":
+                guard let s = value.stringValue else { throw ConfigurationError("\(source): 'ctx_init' must be a string") }
+                c.contextInit = s
+            case "inner_steps": c.gram.innerSteps = try int()
+            case "inner_lr": c.gram.innerLR = Float(try number())
+            case "group_size": c.gram.groupSize = try int()
+            default: throw ConfigurationError("\(source): unknown key '\(key)'")
+            }
+        }
+        c.prometar.textRegWeight = c.textRegWeight
+        c.prometar.imageRegWeight = c.imageRegWeight
+        guard c.prometar.dimRate > 0, c.gram.groupSize > 0 else { throw ConfigurationError("\(source): dim_rate and group_size must be positive") }
+        guard (c.textDepth == 0) == (c.textTokens == 0), (c.visionDepth == 0) == (c.visionTokens == 0) else {
+            throw ConfigurationError("\(source): a tower with prompt tokens needs depth ≥ 1 and one without needs depth 0 (text \(c.textTokens)/\(c.textDepth), vision \(c.visionTokens)/\(c.visionDepth))")
+        }
+        return c
+    }
+
+    /// The shapes of the prompt tensors for a model of these widths.
+    public func promptShapes(textWidth: Int, visionWidth: Int) -> [String: [Int]] {
+        var shapes: [String: [Int]] = [:]
+        for name in PromptNames.ivlp(textDepth: textDepth, visionDepth: visionDepth) {
+            shapes[name] = PromptNames.tower(of: name) == "text" ? [textTokens, textWidth] : [visionTokens, visionWidth]
+        }
+        return shapes
+    }
+}
+
+/// A configuration file or key that cannot be used; the message names the file and key.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,61 @@
+import AutoDiff
+import CLIP
+import MetaLearning
+
+/// Builds a method's initial state for a CLIP model.
+public enum MethodFactory {
+    /// Initial prompts as the official IVLP/ProMetaR code makes them: the text context from
+    /// the token embeddings of `ctx_init` ("a photo of a") when it has ≤ 4 tokens, every other
+    /// prompt N(0, 0.02²), drawn from `stream` in sorted-name order.
+    public static func initialPrompts(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer,
+                                      stream: inout RandomStream) -> [String: Tensor] {
+        let shapes = c.promptShapes(textWidth: model.configuration.text.width, visionWidth: model.configuration.vision.width)
+        var prompts: [String: Tensor] = [:]
+        for name in shapes.keys.sorted() {
+            if name == "text.ctx", c.textTokens <= 4, !c.contextInit.isEmpty {
+                let ids = Array(tokenizer.encode(c.contextInit.replacingOccurrences(of: "_", with: " ")).prefix(c.textTokens))
+                if ids.count == c.textTokens {
+                    prompts[name] = model.weights["text.token_embedding"]!.indexSelect(alongAxis: 0, ids)
+                    continue
+                }
+            }
+            prompts[name] = Tensor.normal(shapes[name]!, std: 0.02, stream: &stream)
+        }
+        return prompts
+    }
+
+    /// The method `c.method` with fresh state.
+    public static func make(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer, seed: UInt64) -> any PromptMethod {
+        var stream = RandomStream(seed: seed, 0x1417)  // purpose: initial state
+        let prompts = initialPrompts(c, model: model, tokenizer: tokenizer, stream: &stream)
+        switch c.method {
+        case "prometar":
+            let regulator = GradientGate.initialWeights(promptShapes: prompts.mapValues(\.shape), dimRate: c.prometar.dimRate, stream: &stream)
+            return ProMetaRMethod(state: ProMetaRState(prompts: prompts, regulator: regulator, promptOptimizer: c.promptOptimizer.sgd,
+                                                       regulatorOptimizer: c.regulatorOptimizer.sgd),
+                                  configuration: c.prometar)
+        case "gram":
+            let regulator = GRAMRegulator.identity(promptShapes: prompts.mapValues(\.shape), groupSize: c.gram.groupSize, stream: &stream)
+            return GRAMMetaLearner(initialisation: prompts, regulator: regulator, initialisationOptimizer: c.promptOptimizer.sgd,
+                                   regulatorOptimizer: c.regulatorOptimizer.sgd, configuration: c.gram)
+        default:
+            return PromptTuning(name: c.method, prompts: prompts, optimizer: c.promptOptimizer.sgd,
+                                textRegWeight: c.textRegWeight, imageRegWeight: c.imageRegWeight)
+        }
+    }
+
+    /// Class prompts for the method: "X … X {name}." with the text context's placeholders, or
+    /// CLIP's "a photo of a {name}." when the text tower has no prompt.
+    public static func classifier(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String]) -> CLIPClassifier {
+        if c.textTokens == 0 {
+            return CLIPClassifier(model: model, classTokens: tokenizer.tokenize(classNames.map { "a photo of a \($0)." },
+                                                                                contextLength: model.configuration.contextLength))
+        }
+        return CLIPClassifier(model: model, tokenizer: tokenizer, classNames: classNames, contextTokens: c.textTokens)
+    }
+
+    /// Whether the method's step needs the frozen text target.
+    public static func needsTextTarget(_ c: MethodConfiguration) -> Bool {
+        c.method == "prometar" || c.textRegWeight != 0
+    }
+}

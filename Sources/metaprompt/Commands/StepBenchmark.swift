@@ -1,0 +1,66 @@
+import AutoDiff
+import CLIP
+import Foundation
+import MetaLearning
+import Training
+
+/// `metaprompt bench step`: one ProMetaR iteration at ViT-B/16 size with random weights.
+struct StepBenchmark {
+    let configuration: CLIPConfiguration
+    let batch: Int
+    let classes: Int
+    let repeats: Int
+
+    /// Runs the measurement for one order in this process and prints one line.
+    func run(firstOrder: Bool) throws {
+        var method = try MethodConfiguration.defaults(for: "prometar")
+        method.prometar.firstOrder = firstOrder
+        let model = CLIPModel.random(configuration, seed: 1)
+        var stream = RandomStream(seed: 1, 0x57E9)
+        // Class prompts "X X X X <name> ." (two name tokens), as CLIPBenchmark's text prompts.
+        let tokens: [[Int]] = (0..<classes).map { k in
+            [49406] + Array(repeating: 343, count: method.textTokens) + [1000 + k, 2000 + k, 269, 49407]
+                + Array(repeating: 0, count: 77 - method.textTokens - 5)
+        }
+        let classifier = CLIPClassifier(model: model, classTokens: tokens)
+        // The frozen text target is computed once per run, not per iteration: a stand-in here.
+        let target = Tensor.normal([classes, configuration.projectionWidth], stream: &stream).l2Normalized()
+        let pixels = Tensor.normal([batch, 3, configuration.imageSize, configuration.imageSize], stream: &stream)
+        let labels = (0..<batch).map { $0 % 2 }  // two classes: a query class and a support class
+        var prompts: [String: Tensor] = [:]
+        for (name, shape) in method.promptShapes(textWidth: configuration.text.width, visionWidth: configuration.vision.width) {
+            prompts[name] = Tensor.normal(shape, std: 0.02, stream: &stream)
+        }
+        let regulator = GradientGate.initialWeights(promptShapes: prompts.mapValues(\.shape), dimRate: 8, stream: &stream)
+        var state = ProMetaRState(prompts: prompts, regulator: regulator, promptOptimizer: method.promptOptimizer.sgd,
+                                  regulatorOptimizer: method.regulatorOptimizer.sgd)
+        let drawStream = RandomStream(seed: 1, 0xD4A)
+        let draws = ProMetaRMethod(state: state, configuration: method.prometar).draws(labels: labels, stream: drawStream)
+        let b = LabelledBatch(pixels: pixels, labels: labels)
+        let seconds = medianSeconds(repeats: repeats) {
+            _ = ProMetaR.step(model: classifier, batch: b, textTarget: target, state: &state, draws: draws,
+                              configuration: method.prometar, promptLR: 0.0025, regulatorLR: 0.00025)
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peak = Double(usage.ru_maxrss) / (1024 * 1024)  // KiB → GiB
+        let weights = Double(model.weights.values.reduce(0) { $0 + $1.count }) * 4 / Double(1 << 30)
+        let order = firstOrder ? "first" : "second"
+        print(String(format: "\(order)-order ProMetaR iteration: %.2f s (median of %d), peak RSS %.2f GiB (CLIP weights %.2f GiB)",
+                     seconds, repeats, peak, weights))
+    }
+
+    /// Runs each order in a child process, so each peak RSS is its own.
+    static func runBoth(arguments: [String]) throws {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        fflush(nil)  // the header first, then the children's lines
+        for order in ["second", "first"] {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: exe)
+            child.arguments = ["bench", "step", "--order", order] + arguments
+            try child.run()
+            child.waitUntilExit()
+            guard child.terminationStatus == 0 else { throw BenchmarkError(description: "bench step --order \(order) failed") }
+        }
+    }
+}

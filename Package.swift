@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "CLIP", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "AutoDiff", "TensorIO", "TestSupport"]),
         .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]
 )

@@ -6,6 +6,7 @@ import CBLAS
 @inline(__always)
 func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
            m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, beta: Float = 0) {
+    BLAS.flops &+= 2 * m * n * k
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
@@ -20,4 +21,7 @@ func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMuta
 public enum BLAS {
     public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// Matrix-product flops issued by the engine since the process started (2·M·N·K per
+    /// product), for benchmarks. Unsynchronised: meaningful when one thread runs the engine.
+    nonisolated(unsafe) public static var flops = 0
 }

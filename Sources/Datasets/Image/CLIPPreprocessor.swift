@@ -10,8 +10,8 @@ import TensorIO
 ///
 /// applied to an RGB image. The resize scales the short side to `shortestEdge` and the long
 /// side to `int(shortestEdge · long / short)` (torchvision's rule, truncating), using
-/// ``RGBImage/resizedBicubic(width:height:box:)``, PIL's resampler byte for byte. The output
-/// is a `(3, cropHeight, cropWidth)` Float32 ``Tensor``, channel-major.
+/// ``RGBImage/resizedBicubic(width:height:box:passOrder:)``, PIL's resampler byte for byte.
+/// The output is a `(3, cropHeight, cropWidth)` Float32 ``Tensor``, channel-major.
 ///
 /// ```swift
 /// let preprocess = try CLIPPreprocessor(configFile: "\(model)/preprocessor_config.json")

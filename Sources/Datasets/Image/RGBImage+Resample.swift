@@ -1,7 +1,8 @@
 import Foundation
 
-/// A source rectangle for ``RGBImage/resizedBicubic(width:height:box:)``, in pixel-edge
-/// coordinates (`(0, 0, width, height)` is the whole image), as PIL's `resize(box=...)`.
+/// A source rectangle for ``RGBImage/resizedBicubic(width:height:box:passOrder:)``, in
+/// pixel-edge coordinates (`(0, 0, width, height)` is the whole image), as PIL's
+/// `resize(box=...)`.
 ///
 /// PIL passes the box to C as `float`s, so the coordinates are `Float` here too.
 public struct ResampleBox: Sendable, Equatable {

@@ -37,17 +37,20 @@ struct StepBenchmark {
         let drawStream = RandomStream(seed: 1, 0xD4A)
         let draws = ProMetaRMethod(state: state, configuration: method.prometar).draws(labels: labels, stream: drawStream)
         let b = LabelledBatch(pixels: pixels, labels: labels)
+        var flops = 0
         let seconds = medianSeconds(repeats: repeats) {
+            let before = BLAS.flops
             _ = ProMetaR.step(model: classifier, batch: b, textTarget: target, state: &state, draws: draws,
                               configuration: method.prometar, promptLR: 0.0025, regulatorLR: 0.00025)
+            flops = BLAS.flops - before
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peak = Double(usage.ru_maxrss) / (1024 * 1024)  // KiB → GiB
         let weights = Double(model.weights.values.reduce(0) { $0 + $1.count }) * 4 / Double(1 << 30)
         let order = firstOrder ? "first" : "second"
-        print(String(format: "\(order)-order ProMetaR iteration: %.2f s (median of %d), peak RSS %.2f GiB (CLIP weights %.2f GiB)",
-                     seconds, repeats, peak, weights))
+        print(String(format: "\(order)-order ProMetaR iteration: %.2f s (median of %d), %.0f GFLOP in matrix products (%.1f GFLOP/s), peak RSS %.2f GiB (CLIP weights %.2f GiB)",
+                     seconds, repeats, Double(flops) / 1e9, Double(flops) / seconds / 1e9, peak, weights))
     }
 
     /// Runs each order in a child process, so each peak RSS is its own.

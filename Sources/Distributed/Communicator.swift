@@ -12,6 +12,9 @@ public protocol Communicator: AnyObject, Sendable {
     /// Element-wise sum over ranks, in place. The order of summation is MPI's; use
     /// `allGather` and a fixed-order sum where the result must not depend on the rank count.
     func allReduceSum(_ buffer: inout [Float]) throws
+    /// Element-wise integer sum over ranks, in place: exact and associative (fixed-point
+    /// reductions rely on it).
+    func allReduceSum(_ buffer: inout [Int64]) throws
     /// Element-wise maximum over ranks, in place.
     func allReduceMax(_ buffer: inout [Float]) throws
     /// Every rank's `buffer` (all of equal length), concatenated in rank order.

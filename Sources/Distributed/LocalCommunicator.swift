@@ -9,6 +9,7 @@ public final class LocalCommunicator: Communicator {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public func allReduceSum(_ buffer: inout [Float]) throws {}
+    public func allReduceSum(_ buffer: inout [Int64]) throws {}
     public func allReduceMax(_ buffer: inout [Float]) throws {}
     public func allGather(_ buffer: [Float]) throws -> [Float] { buffer }
     public func broadcast(_ buffer: inout [Float], root: Int) throws {

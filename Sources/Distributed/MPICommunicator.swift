@@ -56,6 +56,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         try reduce(&buffer, cmpi_op_sum(), "MPI_Allreduce(sum)")
     }
 
+    public func allReduceSum(_ buffer: inout [Int64]) throws {
+        let count = Int32(buffer.count)
+        try buffer.withUnsafeMutableBufferPointer { b in
+            try Self.check("MPI_Allreduce(int64 sum)", MPI_Allreduce(cmpi_in_place(), b.baseAddress, count, cmpi_int64(), cmpi_op_sum(), world))
+        }
+    }
+
     public func allReduceMax(_ buffer: inout [Float]) throws {
         try reduce(&buffer, cmpi_op_max(), "MPI_Allreduce(max)")
     }

@@ -145,15 +145,9 @@ public enum ProMetaR {
     public static func step(model: PromptedModel, batch: LabelledBatch, textTarget: Tensor, state: inout ProMetaRState,
                             draws: [MetaTaskDraws], configuration c: ProMetaRConfiguration,
                             promptLR: Double, regulatorLR: Double) -> StepReport {
-        let targets = FrozenTargets(text: textTarget, images: FrozenTargets.images(of: batch.pixels, model: model))
-        // Stage 1: nothing differentiates the regulated gradient, so the gradients keep no
-        // graph and the gates see the regulator as constants.
-        let stage1 = regulatedGradients(model: model, batch: batch, targets: targets, prompts: state.prompts,
-                                        regulator: state.regulator.mapValues { $0.detached() },
-                                        configuration: c, createGraph: false).detached()
-        state.promptOptimizer.step(&state.prompts, gradients: stage1.gradients, learningRate: promptLR)
-        var scalars = ["loss.ce": stage1.losses.crossEntropy.scalar, "loss.text_reg": stage1.losses.textRegulariser.scalar,
-                       "loss.image_reg": stage1.losses.imageRegulariser.scalar]
+        let (stage1, targets) = stageOne(model: model, batch: batch, textTarget: textTarget, state: &state,
+                                         configuration: c, promptLR: promptLR)
+        var scalars = stage1Scalars(stage1)
         guard !draws.isEmpty else { return StepReport(stage1: stage1, tasks: [], scalars: scalars) }
         // Each task's graph is released as soon as its meta-gradients are out.
         let tasks = draws.map {
@@ -161,11 +155,37 @@ public enum ProMetaR {
                           draws: $0, configuration: c).detached()
         }
         let (promptGrads, regulatorGrads) = average(tasks)
-        state.promptOptimizer.step(&state.prompts, gradients: promptGrads, learningRate: promptLR)
-        state.regulatorOptimizer.step(&state.regulator, gradients: regulatorGrads, learningRate: regulatorLR)
+        applyMeta(state: &state, prompts: promptGrads, regulator: regulatorGrads, promptLR: promptLR, regulatorLR: regulatorLR)
         scalars["loss.meta"] = tasks.map { $0.loss.scalar }.reduce(0, +) / Float(tasks.count)
         scalars["loss.query_ce"] = tasks.map { $0.queryCrossEntropy.scalar }.reduce(0, +) / Float(tasks.count)
         return StepReport(stage1: stage1, tasks: tasks, scalars: scalars)
+    }
+
+    /// Stage 1: the regulated SGD step on θ over the whole batch. Returns its gradients and
+    /// the frozen targets (computed once; stage 2 reuses the support images' rows).
+    /// Nothing differentiates the regulated gradient here, so the gradients keep no graph and
+    /// the gates see the regulator as constants.
+    public static func stageOne(model: PromptedModel, batch: LabelledBatch, textTarget: Tensor, state: inout ProMetaRState,
+                                configuration c: ProMetaRConfiguration, promptLR: Double) -> (RegulatedGradients, FrozenTargets) {
+        let targets = FrozenTargets(text: textTarget, images: FrozenTargets.images(of: batch.pixels, model: model))
+        let stage1 = regulatedGradients(model: model, batch: batch, targets: targets, prompts: state.prompts,
+                                        regulator: state.regulator.mapValues { $0.detached() },
+                                        configuration: c, createGraph: false).detached()
+        state.promptOptimizer.step(&state.prompts, gradients: stage1.gradients, learningRate: promptLR)
+        return (stage1, targets)
+    }
+
+    /// Stage 2's update with the (mean) meta-gradients: the same prompt optimiser as stage 1
+    /// (its momentum carries over), and the regulator's.
+    public static func applyMeta(state: inout ProMetaRState, prompts: [String: Tensor], regulator: [String: Tensor],
+                                 promptLR: Double, regulatorLR: Double) {
+        state.promptOptimizer.step(&state.prompts, gradients: prompts, learningRate: promptLR)
+        state.regulatorOptimizer.step(&state.regulator, gradients: regulator, learningRate: regulatorLR)
+    }
+
+    public static func stage1Scalars(_ s: RegulatedGradients) -> [String: Float] {
+        ["loss.ce": s.losses.crossEntropy.scalar, "loss.text_reg": s.losses.textRegulariser.scalar,
+         "loss.image_reg": s.losses.imageRegulariser.scalar]
     }
 
     /// Task-ordered means of the tasks' meta-gradients (the single task's, untouched, for one).

@@ -13,6 +13,7 @@ let commands: [any Command.Type] = [
     TokenizeCommand.self,
     EncodeCommand.self,
     StepCommand.self,
+    TrainCommand.self,
     InspectCommand.self,
     BenchCommand.self,
 ]

@@ -1,0 +1,64 @@
+import AutoDiff
+import Foundation
+import TensorIO
+
+/// Training checkpoints: `checkpoints/step-<n>.safetensors` holding the method's parameters,
+/// its optimiser state (`momentum.*`) and, as metadata, the step, epoch, seed and method.
+///
+/// Written atomically (temp file, fsync, rename), so a file with this name is always
+/// complete; random draws are keyed by (seed, step, …), so the step is the whole RNG position.
+public struct Checkpoint {
+    public var step: Int
+    public var parameters: [String: Tensor]
+    public var optimizerState: [String: [Float]]
+    public var metadata: [String: String]
+
+    public init(step: Int, parameters: [String: Tensor], optimizerState: [String: [Float]], metadata: [String: String]) {
+        self.step = step
+        self.parameters = parameters
+        self.optimizerState = optimizerState
+        self.metadata = metadata
+    }
+
+    public static func path(directory: String, step: Int) -> String {
+        (directory as NSString).appendingPathComponent("step-\(step).safetensors")
+    }
+
+    /// Writes the checkpoint atomically (the same bytes for the same state on any machine).
+    public func write(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var tensors = parameters.mapValues { $0.detached() }
+        for (name, values) in optimizerState {
+            let shape = parameters[String(name.drop { $0 != "." }.dropFirst())]?.shape ?? [values.count]
+            tensors[name] = Tensor(shape: shape, values: values)
+        }
+        var meta = metadata
+        meta["step"] = String(step)
+        meta["format"] = "metaprompt-checkpoint-1"
+        try Tensor.save(tensors, metadata: meta, to: Self.path(directory: directory, step: step))
+    }
+
+    /// Reads a checkpoint; optimiser state is every tensor whose name starts with `momentum.`.
+    public static func read(path: String) throws -> Checkpoint {
+        let file = try SafeTensorsFile(path: path)
+        guard let stepText = file.metadata["step"], let step = Int(stepText), step >= 0 else {
+            throw ConfigurationError("\(path): not a metaprompt checkpoint (no 'step' in its metadata)")
+        }
+        var parameters: [String: Tensor] = [:], state: [String: [Float]] = [:]
+        for name in file.names {
+            if name.hasPrefix("momentum.") { state[name] = try file.floats(name) } else { parameters[name] = try Tensor(file, name) }
+        }
+        return Checkpoint(step: step, parameters: parameters, optimizerState: state, metadata: file.metadata)
+    }
+
+    /// The newest checkpoint in `directory` (highest step), if any. Temp files of an
+    /// interrupted write have other names and are ignored.
+    public static func newest(directory: String) -> String? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        let steps = names.compactMap { name -> Int? in
+            guard name.hasPrefix("step-"), name.hasSuffix(".safetensors") else { return nil }
+            return Int(name.dropFirst(5).dropLast(12))
+        }
+        return steps.max().map { path(directory: directory, step: $0) }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Rank 0's run outputs: `log.txt` (what was printed) and `metrics.jsonl` (one JSON object
+/// per logged step). Both are appended to, so a resumed run continues them.
+public final class RunLog {
+    let logPath: String
+    let metricsPath: String
+    let enabled: Bool
+
+    public init(directory: String, enabled: Bool) throws {
+        logPath = (directory as NSString).appendingPathComponent("log.txt")
+        metricsPath = (directory as NSString).appendingPathComponent("metrics.jsonl")
+        self.enabled = enabled
+        if enabled { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+    }
+
+    /// Prints `line` and appends it to log.txt (rank 0 only; other ranks stay quiet).
+    public func say(_ line: String) {
+        guard enabled else { return }
+        print(line)
+        fflush(nil)
+        append(line + "\n", to: logPath)
+    }
+
+    /// Appends one JSON line to metrics.jsonl.
+    public func metrics(_ json: String) {
+        guard enabled else { return }
+        append(json + "\n", to: metricsPath)
+    }
+
+    func append(_ text: String, to path: String) {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        handle.seekToEndOfFile()
+        handle.write(Data(text.utf8))
+        try? handle.close()
+    }
+}

@@ -1,0 +1,234 @@
+import AutoDiff
+import CLIP
+import Datasets
+import Distributed
+import Foundation
+import MetaLearning
+import TensorIO
+
+/// Everything `metaprompt train` was asked to do.
+public struct TrainingOptions: Sendable {
+    public var modelDirectory: String
+    public var source: DatasetSource
+    public var shots: Int
+    public var subsample: ClassSubset
+    public var seed: Int
+    public var batchSize: Int
+    /// Virtual tasks per step (ProMetaR), independent of the number of ranks.
+    public var tasksPerStep: Int
+    /// Stop after this many steps (nil: `epochs` full epochs).
+    public var maxSteps: Int?
+    public var epochs: Int
+    public var outputDirectory: String
+    public var method: MethodConfiguration
+    public var checkpointEvery: Int
+    public var logEvery: Int
+    public var resume: Bool
+    /// The resolved configuration, written to `config.json`.
+    public var resolvedConfiguration: JSONValue
+
+    public init(modelDirectory: String, source: DatasetSource, shots: Int, subsample: ClassSubset, seed: Int, batchSize: Int,
+                tasksPerStep: Int, maxSteps: Int?, epochs: Int, outputDirectory: String, method: MethodConfiguration,
+                checkpointEvery: Int, logEvery: Int, resume: Bool, resolvedConfiguration: JSONValue) {
+        self.modelDirectory = modelDirectory
+        self.source = source
+        self.shots = shots
+        self.subsample = subsample
+        self.seed = seed
+        self.batchSize = batchSize
+        self.tasksPerStep = tasksPerStep
+        self.maxSteps = maxSteps
+        self.epochs = epochs
+        self.outputDirectory = outputDirectory
+        self.method = method
+        self.checkpointEvery = checkpointEvery
+        self.logEvery = logEvery
+        self.resume = resume
+        self.resolvedConfiguration = resolvedConfiguration
+    }
+}
+
+/// A training run stopped for a reason the user must see (the message names step and task).
+public struct TrainingError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The training loop: data, method steps sharded over ranks, schedules, logs, checkpoints.
+///
+/// Every rank runs the same loop on the same batch; work that defines the step for everyone
+/// (ProMetaR's stage 1, base methods' whole step) is computed on every rank identically,
+/// and the step's T virtual tasks are split over the ranks (`TaskSharding`), their
+/// meta-gradients combined by `DeterministicMean`, so every rank applies the same update and
+/// the parameters stay replicated without broadcasts. Random draws are keyed by
+/// (seed, purpose, epoch or step, sample or task), never by rank.
+public final class Trainer {
+    public let options: TrainingOptions
+    let communicator: any Communicator
+
+    // Stream purposes (first id after the seed).
+    static let orderPurpose: UInt64 = 0x6F72_6465_72  // "order": the epoch's sample order
+    static let taskPurpose: UInt64 = 0x7461_736B  // "task": a step's virtual task draws
+
+    public init(options: TrainingOptions, communicator: any Communicator) {
+        self.options = options
+        self.communicator = communicator
+    }
+
+    public func run() throws {
+        let o = options
+        let isRoot = communicator.rank == 0
+        let log = try RunLog(directory: o.outputDirectory, enabled: isRoot)
+        let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
+
+        let model = try CLIPModel(directory: o.modelDirectory)
+        let tokenizer = try CLIPTokenizer(modelDirectory: o.modelDirectory)
+        let preprocessor = try CLIPPreprocessor(configFile: (o.modelDirectory as NSString).appendingPathComponent("preprocessor_config.json"))
+        let augmentation = TrainingAugmentation(matching: preprocessor)
+        let data = try o.source.load(shots: o.shots, seed: o.seed, subset: o.subsample)
+        let train = data.splits.train
+        guard train.count >= o.batchSize else {
+            throw TrainingError("\(o.source.listFile): \(train.count) training images (\(o.shots) shots, \(o.subsample.rawValue) classes) are fewer than one batch of \(o.batchSize)")
+        }
+        let stepsPerEpoch = train.count / o.batchSize  // Dassl drops the last incomplete batch
+        let totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch
+        let maxEpoch = max(o.epochs, (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch)
+
+        var method = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed))
+        if var m = method as? ProMetaRMethod {
+            m.configuration.tasksPerStep = o.tasksPerStep
+            method = m
+        }
+        let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: data.classnames)
+        let textTarget = MethodFactory.needsTextTarget(o.method)
+            ? classifier.frozenTextTarget(templateTokens: CLIPClassifier.templateTokens(tokenizer: tokenizer, classNames: data.classnames)) : nil
+        let schedules = ["prompts": o.method.promptOptimizer.schedule(maxEpoch: maxEpoch),
+                         "regulator": o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch)]
+
+        var start = 0
+        if o.resume, let path = Checkpoint.newest(directory: checkpoints) {
+            let checkpoint = try Checkpoint.read(path: path)
+            do { try method.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState) } catch {
+                throw TrainingError("\(path): \(error)")
+            }
+            start = checkpoint.step
+            log.say("resumed from \(path) at step \(start)")
+        } else if isRoot {
+            try AtomicFile.write(o.resolvedConfiguration.serialized(pretty: true) + "\n",
+                                 to: (o.outputDirectory as NSString).appendingPathComponent("config.json"))
+        }
+        log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s), seed \(o.seed)")
+
+        var images: [String: RGBImage] = [:]  // decoded once; few-shot sets are small
+        let clock = ContinuousClock(), began = clock.now
+        var order: (epoch: Int, permutation: [Int]) = (-1, [])
+        for step in start..<totalSteps {
+            let epoch = step / stepsPerEpoch, index = step % stepsPerEpoch
+            if order.epoch != epoch {
+                var stream = RandomStream(seed: UInt64(o.seed), Self.orderPurpose, UInt64(epoch))
+                order = (epoch, stream.permutation(train.count))
+            }
+            let members = Array(order.permutation[(index * o.batchSize)..<((index + 1) * o.batchSize)])
+            var pixels: [Float] = []
+            for i in members {
+                let item = train[i]
+                if images[item.path] == nil { images[item.path] = try RGBImage(jpegFile: item.path) }
+                pixels += augmentation(images[item.path]!, seed: UInt64(o.seed), epoch: epoch, sampleIndex: i).storage
+            }
+            let s = preprocessor.cropHeight
+            let batch = LabelledBatch(pixels: Tensor(shape: [members.count, 3, s, s], values: pixels), labels: members.map { train[$0].label })
+            let rates = schedules.mapValues { $0.lr(epoch: epoch) }
+            let losses = try runStep(&method, classifier: classifier, batch: batch, textTarget: textTarget, step: step, rates: rates)
+            if let bad = losses.first(where: { !$0.value.isFinite }) {
+                throw TrainingError("\(bad.key) is \(bad.value) at step \(step + 1) (epoch \(epoch + 1)); stopping, the last good checkpoint is kept")
+            }
+
+            let done = step + 1
+            if done % o.checkpointEvery == 0 || done == totalSteps, isRoot {
+                try Checkpoint(step: done, parameters: method.parameters, optimizerState: method.optimizerState,
+                               metadata: ["epoch": String(epoch), "seed": String(o.seed), "method": o.method.method]).write(directory: checkpoints)
+            }
+            if done % o.logEvery == 0 || done == totalSteps {
+                let elapsed = clock.now - began
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let rate = Double(done - start) / max(seconds, 1e-9)
+                let eta = Double(totalSteps - done) / max(rate, 1e-9)
+                let lossText = losses.keys.sorted().map { "\($0) \(String(format: "%.4f", losses[$0]!))" }.joined(separator: "  ")
+                log.say(String(format: "step %d/%d  epoch %d/%d  %@  lr %.3g  %.2f tasks/s  ETA %@", done, totalSteps, epoch + 1, maxEpoch,
+                               lossText, rates["prompts"]!, rate * Double(max(o.tasksPerStep, 1)), Self.duration(eta)))
+                let fields = losses.keys.sorted().map { "\"\($0)\": \(losses[$0]!)" }.joined(separator: ", ")
+                log.metrics("{\"step\": \(done), \"epoch\": \(epoch + 1), \"lr\": \(rates["prompts"]!), \"lr_regulator\": \(rates["regulator"]!), \(fields), \"steps_per_second\": \(rate)}")
+            }
+        }
+        if isRoot {
+            try Tensor.save(method.parameters.mapValues { $0.detached() }, metadata: ["method": o.method.method, "steps": String(totalSteps)],
+                            to: (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))
+        }
+        log.say("finished \(totalSteps) steps; prompts in \((o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))")
+    }
+
+    /// One step of `method` on this rank's share of the work; returns the step's losses,
+    /// identical on every rank.
+    func runStep(_ method: inout any PromptMethod, classifier: CLIPClassifier, batch: LabelledBatch, textTarget: Tensor?,
+                 step: Int, rates: [String: Double]) throws -> [String: Float] {
+        let stream = RandomStream(seed: UInt64(options.seed), Self.taskPurpose, UInt64(step))
+        guard var prometar = method as? ProMetaRMethod else {
+            // Base methods: one step on the whole batch, computed identically on every rank.
+            return method.step(model: classifier, batch: batch, context: StepContext(textTarget: textTarget, stream: stream, learningRates: rates))
+        }
+        let c = prometar.configuration
+        let (stage1, targets) = ProMetaR.stageOne(model: classifier, batch: batch, textTarget: textTarget!, state: &prometar.state,
+                                                  configuration: c, promptLR: rates["prompts"]!)
+        var losses = ProMetaR.stage1Scalars(stage1)
+        // Task t's draws come from substream t whichever rank runs it.
+        let draws = prometar.draws(labels: batch.labels, stream: stream)
+        if draws.isEmpty { method = prometar; return losses }  // one class in the batch: no meta step
+        let promptNames = prometar.state.prompts.keys.sorted(), regulatorNames = prometar.state.regulator.keys.sorted()
+        let shapes = promptNames.map { prometar.state.prompts[$0]!.shape } + regulatorNames.map { prometar.state.regulator[$0]!.shape }
+        var segments: [Range<Int>] = []
+        var offset = 0
+        for shape in shapes + [[1], [1]] {  // parameters, then the task's meta and query losses
+            segments.append(offset..<(offset + shape.product))
+            offset += shape.product
+        }
+        let sharding = TaskSharding(taskCount: draws.count, rankCount: communicator.size)
+        var local: [[Float]] = []
+        for t in sharding.tasks(ofRank: communicator.rank) {
+            let g = ProMetaR.metaGradients(model: classifier, batch: batch, targets: targets, prompts: prometar.state.prompts,
+                                           regulator: prometar.state.regulator, draws: draws[t], configuration: c)
+            guard g.loss.scalar.isFinite else {
+                throw TrainingError("meta loss is \(g.loss.scalar) at step \(step + 1), task \(t); stopping, the last good checkpoint is kept")
+            }
+            var v: [Float] = []
+            v.reserveCapacity(offset)
+            for n in promptNames { v += g.prompts[n]!.storage }
+            for n in regulatorNames { v += g.regulator[n]!.storage }
+            v += [g.loss.scalar, g.queryCrossEntropy.scalar]
+            local.append(v)
+        }
+        let mean: [Float]
+        do {
+            mean = try DeterministicMean.mean(local: local, length: offset, segments: segments, taskCount: draws.count, communicator: communicator)
+        } catch let error as DeterministicMean.NonFinite {
+            throw TrainingError("a meta-gradient is not finite at step \(step + 1) (\(error)); stopping, the last good checkpoint is kept")
+        }
+        var promptGrads: [String: Tensor] = [:], regulatorGrads: [String: Tensor] = [:]
+        for (i, n) in promptNames.enumerated() { promptGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]])) }
+        for (j, n) in regulatorNames.enumerated() {
+            let i = promptNames.count + j
+            regulatorGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]]))
+        }
+        ProMetaR.applyMeta(state: &prometar.state, prompts: promptGrads, regulator: regulatorGrads,
+                           promptLR: rates["prompts"]!, regulatorLR: rates["regulator"]!)
+        losses["loss.meta"] = mean[segments[segments.count - 2]].first!
+        losses["loss.query_ce"] = mean[segments[segments.count - 1]].first!
+        method = prometar
+        return losses
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+    }
+}

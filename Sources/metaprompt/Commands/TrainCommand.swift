@@ -1,0 +1,103 @@
+import AutoDiff
+import Datasets
+import Distributed
+import Foundation
+import TensorIO
+import Training
+
+/// `metaprompt train`: prompt learning on a Dassl/CoOp dataset, under mpirun or alone.
+enum TrainCommand: Command {
+    static let name = "train"
+    static let summary = "train prompts (CoOp, VPT, IVLP, ProMetaR) on a dataset, under mpirun"
+    static let usage = """
+        usage: metaprompt train --model DIR --root DATA (--dataset NAME | --split FILE [--images DIR])
+                                --method coop|vpt|ivlp|prometar --output DIR
+                                [--shots K] [--subsample base|new|all] [--seed S] [--batch-size B]
+                                [--tasks-per-step T] [--max-steps N | --epochs E] [--config C.json]
+                                [--set key=value ...] [--checkpoint-every N] [--log-every N] [--resume]
+
+        Trains on the few-shot training split (K shots per class, sampled as CoOp does with the
+        seed and cached in split_fewshot/), with CLIP augmentation (random resized crop + flip)
+        drawn per (seed, epoch, image). Under mpirun, each step's T ProMetaR tasks are split over
+        the ranks and their meta-gradients combined in a rank-count-independent way: -np 1, 2, 3
+        and 4 give byte-identical checkpoints. Base methods compute each step on every rank.
+
+        Rank 0 prints progress and writes to DIR: log.txt, metrics.jsonl, config.json (the
+        resolved configuration), checkpoints/step-<n>.safetensors (atomically, every N steps and
+        at the end; parameters, momentum.* and the step) and prompts.safetensors.
+
+        --dataset NAME     one of CoOp's 11 datasets under --root (e.g. caltech101, oxford_pets)
+        --split FILE       a split_zhou-format JSON; images relative to --images (default: the
+                           split file's directory)
+        --shots K          shots per class (default 16)
+        --subsample S      base (default), new or all classes
+        --seed S           seed of every random draw (default 1)
+        --batch-size B     images per step (default 4)
+        --tasks-per-step T ProMetaR virtual tasks per step (default 1: the official algorithm)
+        --epochs E         epochs (default: the method's, 10 for ProMetaR); --max-steps N stops earlier
+        --config C.json    method hyperparameters (see 'metaprompt step --help'); --set overrides
+                           any key, e.g. --set prompt_optim.lr=0.01
+        --resume           continue from the newest checkpoint in DIR/checkpoints
+        """
+
+    static func run(_ words: [String]) throws {
+        let args = try Arguments(words, options: ["model", "root", "dataset", "split", "images", "method", "output", "shots",
+                                                  "subsample", "seed", "batch-size", "tasks-per-step", "max-steps", "epochs",
+                                                  "config", "set", "checkpoint-every", "log-every"],
+                                 flags: ["resume"])
+        if args.wantsHelp { print(usage); return }
+        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+        let method = try args.required("method")
+        guard ["coop", "vpt", "ivlp", "prometar"].contains(method) else {
+            throw UsageError("--method must be coop, vpt, ivlp or prometar, got '\(method)' (GRAM meta-training is not available in train yet)")
+        }
+        let source: DatasetSource
+        switch (args.string("dataset"), args.string("split")) {
+        case let (name?, nil): source = .standard(try StandardDataset.named(name), root: try args.required("root"))
+        case let (nil, split?): source = .custom(splitFile: split, imageRoot: args.string("images") ?? (split as NSString).deletingLastPathComponent)
+        default: throw UsageError("give exactly one of --dataset NAME or --split FILE")
+        }
+        guard let subsample = ClassSubset(rawValue: args.string("subsample") ?? "base") else {
+            throw UsageError("--subsample must be base, new or all")
+        }
+
+        var json: JSONValue = .object(JSONObject())
+        if let path = args.string("config") {
+            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the config file") }
+            do { json = try JSONValue(parsing: data) } catch { throw TrainingError("\(path): not valid JSON: \(error)") }
+        }
+        json = try ConfigOverrides.apply(args.strings("set"), to: json)
+        let configuration = try MethodConfiguration.load(method: method, json: json, source: args.string("config") ?? "--set")
+        var resolved = json.objectValue ?? JSONObject()
+        resolved["method"] = .string(method)
+        for (key, value) in [("shots", args.string("shots") ?? "16"), ("seed", args.string("seed") ?? "1"),
+                             ("batch_size", args.string("batch-size") ?? "4"), ("tasks_per_step", args.string("tasks-per-step") ?? "1")] {
+            resolved[key] = .int(Int64(value) ?? 0)
+        }
+        resolved["subsample"] = .string(subsample.rawValue)
+
+        let options = TrainingOptions(
+            modelDirectory: try args.required("model"), source: source,
+            shots: try args.int("shots", default: 16, in: 1...100_000), subsample: subsample,
+            seed: try args.int("seed", default: 1), batchSize: try args.int("batch-size", default: 4, in: 1...100_000),
+            tasksPerStep: try args.int("tasks-per-step", default: 1, in: 1...100_000),
+            maxSteps: args.string("max-steps") == nil ? nil : try args.int("max-steps", default: 1, in: 1...100_000_000),
+            epochs: try args.int("epochs", default: 10, in: 1...100_000),
+            outputDirectory: try args.required("output"), method: configuration,
+            checkpointEvery: try args.int("checkpoint-every", default: 100, in: 1...100_000_000),
+            logEvery: try args.int("log-every", default: 10, in: 1...100_000_000),
+            resume: args.has("resume"), resolvedConfiguration: .object(resolved))
+
+        BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1)
+        let communicator = try MPICommunicator.fromEnvironment()
+        do {
+            try Trainer(options: options, communicator: communicator).run()
+            try (communicator as? MPICommunicator)?.finalize()
+        } catch {
+            // A failing rank ends the whole job with the message instead of leaving the
+            // others waiting in a collective.
+            if communicator.size > 1 { communicator.abort("\(error)", code: 1) }
+            throw error
+        }
+    }
+}

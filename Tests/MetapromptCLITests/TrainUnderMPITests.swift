@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `metaprompt train` under real `mpirun`: the same run on 1–4 ranks gives byte-identical
+/// checkpoints and prompts; a resumed run ends byte-identical to an uninterrupted one; a
+/// killed rank ends the job with an error and leaves no partial file.
+@Suite(.serialized) struct TrainUnderMPITests {
+    let binary = metapromptExecutable()
+
+    /// A private copy of the tinyshapes dataset (few-shot caches are written beside it).
+    static let data: String = {
+        let dir = NSTemporaryDirectory() + "metaprompt-tinyshapes-\(UUID().uuidString)"
+        try! FileManager.default.copyItem(atPath: fixture("tinyshapes"), toPath: dir)
+        return dir
+    }()
+
+    func job(_ output: String, steps: Int, extra: [String] = []) -> [String] {
+        [binary, "train", "--model", fixture("tiny-clip"), "--split", Self.data + "/split_zhou_TinyShapes.json",
+         "--method", "prometar", "--output", output, "--shots", "4", "--batch-size", "4", "--tasks-per-step", "4",
+         "--max-steps", "\(steps)", "--checkpoint-every", "1", "--log-every", "1",
+         "--set", "n_ctx_text=2", "--set", "n_ctx_vision=2", "--set", "depth_text=2", "--set", "depth_vision=2"] + extra
+    }
+
+    func mpirun(_ ranks: Int, _ command: [String]) throws -> ProcessResult {
+        let launcher = try #require(findOnPath("mpirun"), "mpirun not found: deploy/test.sh installs openmpi-bin")
+        var args = ["--oversubscribe", "-np", "\(ranks)"]
+        if getuid() == 0 { args.insert("--allow-run-as-root", at: 0) }
+        return try runProcess(launcher, args + command, timeout: 300)
+    }
+
+    static func output() -> String { NSTemporaryDirectory() + "metaprompt-train-\(UUID().uuidString)" }
+
+    static func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    @Test func oneToFourRanksWriteByteIdenticalCheckpoints() throws {
+        var reference: [String: Data] = [:]
+        for ranks in 1...4 {
+            let out = Self.output()
+            let r = try mpirun(ranks, job(out, steps: 2))
+            #expect(r.status == 0, "-np \(ranks): \(r)")
+            // Rank 0 alone reports progress.
+            #expect(r.stdout.components(separatedBy: "\nstep ").count - 1 == 2, "\(r)")
+            for file in ["prompts.safetensors", "checkpoints/step-1.safetensors", "checkpoints/step-2.safetensors"] {
+                let data = try #require(Self.bytes(out + "/" + file), "-np \(ranks): no \(file)")
+                if let ref = reference[file] { #expect(data == ref, "-np \(ranks): \(file) differs from -np 1") } else { reference[file] = data }
+            }
+        }
+    }
+
+    @Test func resumedRunEndsIdenticalToAnUninterruptedOne() throws {
+        let whole = Self.output(), split = Self.output()
+        #expect(try mpirun(2, job(whole, steps: 3)).status == 0)
+        #expect(try mpirun(2, job(split, steps: 1)).status == 0)
+        let resumed = try mpirun(2, job(split, steps: 3, extra: ["--resume"]))
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stdout.contains("resumed from \(split)/checkpoints/step-1.safetensors at step 1"), "\(resumed)")
+        #expect(Self.bytes(whole + "/prompts.safetensors") == Self.bytes(split + "/prompts.safetensors"))
+        #expect(Self.bytes(whole + "/checkpoints/step-3.safetensors") == Self.bytes(split + "/checkpoints/step-3.safetensors"))
+    }
+
+    @Test func killedRankEndsTheJobAndResumeCompletesIt() throws {
+        let out = Self.output()
+        let launcher = try #require(findOnPath("mpirun"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "2"] + job(out, steps: 40)
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        // Wait for the first checkpoint, then SIGKILL one rank.
+        let deadline = Date().addingTimeInterval(240)
+        while !FileManager.default.fileExists(atPath: out + "/checkpoints/step-1.safetensors") && Date() < deadline && process.isRunning {
+            usleep(100_000)
+        }
+        let ranks = try Self.rankProcesses(containing: out)
+        #expect(ranks.count == 2, "rank processes: \(ranks)")
+        if let victim = ranks.last { kill(victim, SIGKILL) }
+        let stopBy = Date().addingTimeInterval(120)
+        while process.isRunning && Date() < stopBy { usleep(100_000) }
+        #expect(!process.isRunning, "the job did not end after a rank was killed")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("signal 9") || message.contains("killed"), "\(message)")
+        // Only complete checkpoints: every file is a finished step, no temporary leftovers.
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/checkpoints")
+        #expect(files.allSatisfy { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }, "\(files)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/prompts.safetensors"))
+        // Resume to 3 steps and compare with an uninterrupted 3-step run.
+        let resumed = try mpirun(2, job(out, steps: 3, extra: ["--resume"]))
+        let reference = Self.output()
+        #expect(try mpirun(2, job(reference, steps: 3)).status == 0)
+        if files.compactMap({ Int($0.dropFirst(5).dropLast(12)) }).max() ?? 0 < 3 {
+            #expect(resumed.status == 0, "\(resumed)")
+            #expect(Self.bytes(out + "/prompts.safetensors") == Self.bytes(reference + "/prompts.safetensors"))
+        }
+    }
+
+    /// PIDs of `metaprompt train` processes whose command line mentions `marker`.
+    static func rankProcesses(containing marker: String) throws -> [pid_t] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let args = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard args.first?.hasSuffix("/metaprompt") == true, args.contains("train"), args.contains(marker) else { return nil }
+            return pid
+        }.sorted()
+    }
+}

@@ -66,9 +66,8 @@ public final class Trainer {
     public let options: TrainingOptions
     let communicator: any Communicator
 
-    // Stream purposes (first id after the seed).
-    static let orderPurpose: UInt64 = 0x6F72_6465_72  // "order": the epoch's sample order
-    static let taskPurpose: UInt64 = 0x7461_736B  // "task": a step's virtual task draws
+    /// Stream purpose of the epoch's sample order ("order").
+    static let orderPurpose: UInt64 = 0x6F72_6465_72
 
     public init(options: TrainingOptions, communicator: any Communicator) {
         self.options = options
@@ -138,7 +137,8 @@ public final class Trainer {
             let s = preprocessor.cropHeight
             let batch = LabelledBatch(pixels: Tensor(shape: [members.count, 3, s, s], values: pixels), labels: members.map { train[$0].label })
             let rates = schedules.mapValues { $0.lr(epoch: epoch) }
-            let losses = try runStep(&method, classifier: classifier, batch: batch, textTarget: textTarget, step: step, rates: rates)
+            let losses = try DistributedStep(communicator: communicator, seed: UInt64(o.seed))
+                .run(&method, model: classifier, batch: batch, textTarget: textTarget, step: step, rates: rates).losses
             if let bad = losses.first(where: { !$0.value.isFinite }) {
                 throw TrainingError("\(bad.key) is \(bad.value) at step \(step + 1) (epoch \(epoch + 1)); stopping, the last good checkpoint is kept")
             }
@@ -165,65 +165,6 @@ public final class Trainer {
                             to: (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))
         }
         log.say("finished \(totalSteps) steps; prompts in \((o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))")
-    }
-
-    /// One step of `method` on this rank's share of the work; returns the step's losses,
-    /// identical on every rank.
-    func runStep(_ method: inout any PromptMethod, classifier: CLIPClassifier, batch: LabelledBatch, textTarget: Tensor?,
-                 step: Int, rates: [String: Double]) throws -> [String: Float] {
-        let stream = RandomStream(seed: UInt64(options.seed), Self.taskPurpose, UInt64(step))
-        guard var prometar = method as? ProMetaRMethod else {
-            // Base methods: one step on the whole batch, computed identically on every rank.
-            return method.step(model: classifier, batch: batch, context: StepContext(textTarget: textTarget, stream: stream, learningRates: rates))
-        }
-        let c = prometar.configuration
-        let (stage1, targets) = ProMetaR.stageOne(model: classifier, batch: batch, textTarget: textTarget!, state: &prometar.state,
-                                                  configuration: c, promptLR: rates["prompts"]!)
-        var losses = ProMetaR.stage1Scalars(stage1)
-        // Task t's draws come from substream t whichever rank runs it.
-        let draws = prometar.draws(labels: batch.labels, stream: stream)
-        if draws.isEmpty { method = prometar; return losses }  // one class in the batch: no meta step
-        let promptNames = prometar.state.prompts.keys.sorted(), regulatorNames = prometar.state.regulator.keys.sorted()
-        let shapes = promptNames.map { prometar.state.prompts[$0]!.shape } + regulatorNames.map { prometar.state.regulator[$0]!.shape }
-        var segments: [Range<Int>] = []
-        var offset = 0
-        for shape in shapes + [[1], [1]] {  // parameters, then the task's meta and query losses
-            segments.append(offset..<(offset + shape.product))
-            offset += shape.product
-        }
-        let sharding = TaskSharding(taskCount: draws.count, rankCount: communicator.size)
-        var local: [[Float]] = []
-        for t in sharding.tasks(ofRank: communicator.rank) {
-            let g = ProMetaR.metaGradients(model: classifier, batch: batch, targets: targets, prompts: prometar.state.prompts,
-                                           regulator: prometar.state.regulator, draws: draws[t], configuration: c)
-            guard g.loss.scalar.isFinite else {
-                throw TrainingError("meta loss is \(g.loss.scalar) at step \(step + 1), task \(t); stopping, the last good checkpoint is kept")
-            }
-            var v: [Float] = []
-            v.reserveCapacity(offset)
-            for n in promptNames { v += g.prompts[n]!.storage }
-            for n in regulatorNames { v += g.regulator[n]!.storage }
-            v += [g.loss.scalar, g.queryCrossEntropy.scalar]
-            local.append(v)
-        }
-        let mean: [Float]
-        do {
-            mean = try DeterministicMean.mean(local: local, length: offset, segments: segments, taskCount: draws.count, communicator: communicator)
-        } catch let error as DeterministicMean.NonFinite {
-            throw TrainingError("a meta-gradient is not finite at step \(step + 1) (\(error)); stopping, the last good checkpoint is kept")
-        }
-        var promptGrads: [String: Tensor] = [:], regulatorGrads: [String: Tensor] = [:]
-        for (i, n) in promptNames.enumerated() { promptGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]])) }
-        for (j, n) in regulatorNames.enumerated() {
-            let i = promptNames.count + j
-            regulatorGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]]))
-        }
-        ProMetaR.applyMeta(state: &prometar.state, prompts: promptGrads, regulator: regulatorGrads,
-                           promptLR: rates["prompts"]!, regulatorLR: rates["regulator"]!)
-        losses["loss.meta"] = mean[segments[segments.count - 2]].first!
-        losses["loss.query_ce"] = mean[segments[segments.count - 1]].first!
-        method = prometar
-        return losses
     }
 
     static func duration(_ seconds: Double) -> String {

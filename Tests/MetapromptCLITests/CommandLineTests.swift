@@ -15,12 +15,12 @@ import TestSupport
     @Test func helpListsCommandsAndExits0() throws {
         let r = try runProcess(binary, ["--help"])
         #expect(r.status == 0)
-        for command in ["demo", "tokenize", "encode", "step", "inspect", "bench"] { #expect(r.stdout.contains("\n  \(command) "), "\(r)") }
+        for command in ["demo", "tokenize", "encode", "step", "train", "inspect", "bench"] { #expect(r.stdout.contains("\n  \(command) "), "\(r)") }
     }
 
     @Test(arguments: [
         (["frobnicate"], "metaprompt: unknown command 'frobnicate'"),
-        (["bench"], "metaprompt bench: missing benchmark name (kernels, clip or step)"),
+        (["bench"], "metaprompt bench: missing benchmark name (kernels, clip, step or scaling)"),
         (["bench", "gpus"], "metaprompt bench: unknown benchmark 'gpus'"),
         (["demo", "--steps", "ten"], "metaprompt demo: --steps must be an integer in 1...1000000, got 'ten'"),
         (["demo", "--steps"], "metaprompt demo: --steps needs a value"),
@@ -33,7 +33,7 @@ import TestSupport
         #expect(r.stderr.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) == firstLine, "\(r)")
     }
 
-    @Test(arguments: ["demo", "tokenize", "encode", "step", "inspect", "bench"])
+    @Test(arguments: ["demo", "tokenize", "encode", "step", "train", "inspect", "bench"])
     func everyCommandHasHelp(_ command: String) throws {
         let r = try runProcess(binary, [command, "--help"])
         #expect(r.status == 0, "\(r)")

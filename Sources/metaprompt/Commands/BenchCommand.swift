@@ -11,6 +11,7 @@ enum BenchCommand: Command {
         usage: metaprompt bench kernels [--threads N] [--repeats N]
                metaprompt bench clip [--model vit-b16|vit-b32|vit-l14] [--batch B] [--threads N] [--repeats N]
                metaprompt bench step [--model M] [--batch B] [--classes C] [--threads N] [--repeats N]
+               metaprompt bench scaling [--model M] [--steps N] [--tasks-per-rank K] [--first-order]
 
         kernels — times, in this process: raw cblas_sgemm at ViT-B/16 MLP shapes (197×768·768×3072 and
         197×3072·3072×768); the engine's linear layer forward + backward on the same shapes as
@@ -28,6 +29,10 @@ enum BenchCommand: Command {
         C classes, random weights): seconds per iteration and peak RSS, second- and first-order,
         each order in its own process.
 
+        scaling — weak scaling of ProMetaR under mpirun: launches -np 1 and -np 2 (T = ranks ×
+        K tasks per step, random weights, one BLAS thread per rank) and prints tasks/s, the
+        efficiency 1 → 2 ranks and the share of a step spent combining meta-gradients.
+
         options:
           --model M     vit-b16 (default), vit-b32 or vit-l14   (clip)
           --batch B     images per forward pass (default 4)      (clip, step)
@@ -38,7 +43,8 @@ enum BenchCommand: Command {
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["threads", "repeats", "model", "batch", "classes", "order"])
+        let args = try Arguments(words, options: ["threads", "repeats", "model", "batch", "classes", "order", "steps", "tasks-per-rank"],
+                                 flags: ["worker", "first-order"])
         if args.wantsHelp { print(usage); return }
         BLAS.setThreadCount(try args.int("threads", default: 1, in: 1...1024))
         switch args.positional {
@@ -65,8 +71,20 @@ enum BenchCommand: Command {
             case "first": try bench.run(firstOrder: true)
             case let other?: throw UsageError("--order must be second or first, got '\(other)'")
             }
+        case ["scaling"]:
+            let (_, configuration) = try modelConfiguration(args)
+            let bench = ScalingBenchmark(configuration: configuration, steps: try args.int("steps", default: 2, in: 1...10_000),
+                                         tasksPerRank: try args.int("tasks-per-rank", default: 1, in: 1...1024), firstOrder: args.has("first-order"))
+            if args.has("worker") {
+                try bench.runWorker()
+            } else {
+                var forwarded: [String] = []
+                for key in ["model", "steps", "tasks-per-rank"] { if let v = args.string(key) { forwarded += ["--\(key)", v] } }
+                if args.has("first-order") { forwarded.append("--first-order") }
+                try ScalingBenchmark.launch(arguments: forwarded)
+            }
         case []:
-            throw UsageError("missing benchmark name (kernels, clip or step)")
+            throw UsageError("missing benchmark name (kernels, clip, step or scaling)")
         default:
             throw UsageError("unknown benchmark '\(args.positional.joined(separator: " "))'")
         }

@@ -1,0 +1,260 @@
+import AutoDiff
+import Datasets
+import Distributed
+import Foundation
+import TensorIO
+import Training
+
+/// `metaprompt eval`: accuracy of zero-shot CLIP or learned prompts on a dataset split, with
+/// Dassl's result lines, results.json and optionally the logits; or the base-to-new summary.
+enum EvalCommand: Command {
+    static let name = "eval"
+    static let summary = "evaluate zero-shot CLIP or learned prompts on a dataset split"
+    static let usage = """
+        usage: metaprompt eval --model DIR (--root DATA --dataset NAME | --split FILE [--images DIR])
+                               [--subsample all|base|new] [--split-name test|val]
+                               [--prompts FILE.safetensors | --template T | --ensemble [--ensemble-mean M]]
+                               [--output DIR] [--save-logits FILE] [--batch-size N] [--threads N]
+                               [--per-class]
+               metaprompt eval --summary BASE NEW [--output DIR]
+
+        Classifies every image of the split by exp(logit_scale)·cos(image, class) and prints
+        Dassl's result block, which CoOp's parse_test_res.py reads:
+            Evaluate on the *test* set
+            => result
+            * total: 1,000
+            * correct: 923
+            * accuracy: 92.30%
+            * error: 7.70%
+            * macro_f1: 91.02%
+        (macro-F1 over the classes present in the labels, as Dassl's evaluator). Images go
+        through the model directory's preprocessor_config.json (PIL-exact CLIP preprocessing).
+
+        --dataset NAME    one of CoOp's 11 datasets under --root (e.g. caltech101, oxford_pets)
+        --split FILE      a split_zhou-format JSON; images relative to --images (default: the
+                          split file's directory), as 'metaprompt train'
+        --subsample S     all (default), base (first half of the labels) or new (the rest,
+                          relabelled from 0): CoOp's base-to-new protocol
+        --split-name S    test (default) or val
+        --template T      zero-shot with one template, '{}' for the class name
+                          (default "a photo of a {}.")
+        --ensemble        zero-shot with the 60 ImageNet templates; --ensemble-mean normalized
+                          (default: each template's features normalised, averaged, normalised
+                          again, as CLIP and CoOp's ZeroshotCLIP2) or raw (unnormalised
+                          features averaged, as PromptSRC/ProMetaR's regulariser target)
+        --prompts FILE    learned prompts (train's prompts.safetensors or a checkpoint):
+                          text.ctx [n, text width], text.deep.<l>, vision.ctx [m, vision
+                          width], vision.deep.<l>; class prompts "X … X {name}." (n X's), or
+                          "a photo of a {name}." when the file has vision prompts only
+        --output DIR      append the result lines to DIR/log.txt and write DIR/results.json
+                          (accuracy, error, macro_f1, per_class_accuracy, total, correct, split,
+                          subsample, method, template, ...). Without it nothing is written.
+        --save-logits F   safetensors with logits F32 [N, C] and labels I64 [N] in split order
+                          (written atomically)
+        --batch-size N    images per forward pass (default 32)
+        --threads N       OpenBLAS threads (default 1, or OPENBLAS_NUM_THREADS)
+        --per-class       also print Dassl's per-class block (* class: …, * average: …)
+        --summary BASE NEW  the base-to-new harmonic mean 2·b·n/(b+n) of two results.json
+                          files (or directories holding one), evaluated with --subsample base
+                          and new; prints * base, * new, * HM (and appends them to DIR/log.txt,
+                          writes DIR/summary.json with --output)
+
+        Output layout: 'metaprompt train --output DIR' writes log.txt, prompts.safetensors and
+        checkpoints to DIR; CoOp's convention for DIR is
+            output/base2new/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/
+        and its base-to-new test runs write
+            output/base2new/test_new/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/
+        e.g. metaprompt eval --model clip --root $DATA --dataset oxford_pets --subsample new \\
+                 --prompts output/base2new/train_base/oxford_pets/shots_16/prometar/vit_b16/seed1/prompts.safetensors \\
+                 --output output/base2new/test_new/oxford_pets/shots_16/prometar/vit_b16/seed1
+        """
+
+    struct InputError: Error, CustomStringConvertible { let description: String }
+
+    static func run(_ words: [String]) throws {
+        let args = try Arguments(words, options: ["model", "root", "dataset", "split", "images", "subsample", "split-name", "prompts",
+                                                  "template", "ensemble-mean", "output", "save-logits", "batch-size", "threads"],
+                                 flags: ["ensemble", "per-class", "summary"])
+        if args.wantsHelp { print(usage); return }
+        if args.has("summary") { return try summary(args) }
+        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+
+        // Arguments first (usage errors), then inputs (exit 1), then the model.
+        let directory = try args.required("model")
+        let source: DatasetSource
+        switch (args.string("dataset"), args.string("split")) {
+        case let (name?, nil):
+            guard let dataset = StandardDataset(name: name) else { throw UsageError(DatasetError.unknownDataset(name: name).description) }
+            source = .standard(dataset, root: try args.required("root"))
+        case let (nil, split?):
+            source = .custom(splitFile: split, imageRoot: args.string("images") ?? (split as NSString).deletingLastPathComponent)
+        default:
+            throw UsageError("give exactly one of --dataset NAME or --split FILE")
+        }
+        if args.string("images") != nil && args.string("split") == nil { throw UsageError("--images goes with --split") }
+        guard let subset = ClassSubset(rawValue: args.string("subsample") ?? "all") else {
+            throw UsageError("--subsample must be all, base or new, got '\(args.string("subsample")!)'")
+        }
+        guard let split = EvaluationSet.Split(rawValue: args.string("split-name") ?? "test") else {
+            throw UsageError("--split-name must be test or val, got '\(args.string("split-name")!)'")
+        }
+        let choices = [args.string("prompts") != nil, args.string("template") != nil, args.has("ensemble")].filter { $0 }.count
+        guard choices <= 1 else { throw UsageError("give at most one of --prompts, --template and --ensemble") }
+        var averaging = EvaluationPrompts.Averaging.normalized
+        if let mean = args.string("ensemble-mean") {
+            guard args.has("ensemble") else { throw UsageError("--ensemble-mean goes with --ensemble") }
+            guard let m = EvaluationPrompts.Averaging(rawValue: mean) else {
+                throw UsageError("--ensemble-mean must be normalized or raw, got '\(mean)'")
+            }
+            averaging = m
+        }
+        let template = args.string("template") ?? EvaluationPrompts.defaultTemplate
+        guard template.contains("{}") else { throw UsageError("--template needs '{}' for the class name, got '\(template)'") }
+        let batchSize = try args.int("batch-size", default: 32, in: 1...65_536)
+        let threads = try args.int("threads", default: Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1, in: 1...1024)
+        let output = args.string("output"), logitsPath = args.string("save-logits")
+        if let logitsPath { try requireDirectory(of: logitsPath, for: "--save-logits") }
+
+        let set = try EvaluationSet.load(source, split: split, subset: subset)
+        BLAS.setThreadCount(threads)
+        let evaluation = try Evaluation(modelDirectory: directory, batchSize: batchSize)
+        let prompts: EvaluationPrompts
+        if let path = args.string("prompts") {
+            prompts = try EvaluationPrompts.load(contentsOf: path, configuration: evaluation.model.configuration)
+        } else if args.has("ensemble") {
+            prompts = .ensemble(templates: ImageNetTemplates.all, averaging: averaging)
+        } else {
+            prompts = .template(template)
+        }
+        if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
+
+        let clock = ContinuousClock(), started = clock.now
+        var lastReport = started
+        let result = try evaluation.run(set, prompts: prompts, keepLogits: logitsPath != nil) { done, all in
+            // Long runs (ImageNet on CPUs) report on stderr every 10 s; stdout stays the result.
+            let now = clock.now
+            guard now - lastReport >= .seconds(10), done < all else { return }
+            lastReport = now
+            let seconds = Double((now - started).components.seconds) + Double((now - started).components.attoseconds) * 1e-18
+            let rate = Double(done) / max(seconds, 1e-9)
+            writeToStandardError("eval: \(done)/\(all) images, \(String(format: "%.1f", rate)) images/s, ETA \(Int(Double(all - done) / rate)) s\n")
+        }
+
+        let datasetName: String = switch source {
+        case .standard(let dataset, _): dataset.rawValue
+        case .custom(let splitFile, _): splitFile
+        }
+        var lines = ["Evaluate on the *\(split.rawValue)* set"]
+        lines += result.metrics.dasslReport(perClass: args.has("per-class"))
+        try emit(lines, output: output)
+
+        if let logitsPath, let logits = result.logits {
+            let n = result.labels.count
+            let names = JSONValue.array(set.classNames.map { .string($0) }).serialized()
+            try SafeTensorsWriter.write([
+                "logits": .f32(logits, shape: [n, result.classCount]),
+                "labels": .i64(result.labels.map(Int64.init), shape: [n]),
+            ], metadata: ["split": split.rawValue, "subsample": subset.rawValue, "classnames": names, "method": prompts.method], to: logitsPath)
+        }
+        if let output {
+            var json = JSONObject()
+            json["accuracy"] = .double(result.metrics.accuracy)
+            json["error"] = .double(result.metrics.error)
+            json["macro_f1"] = .double(result.metrics.macroF1)
+            json["per_class_accuracy"] = .object(JSONObject(result.metrics.perClass.map { ($0.name, JSONValue.double($0.accuracy)) }))
+            json["total"] = .int(Int64(result.metrics.total))
+            json["correct"] = .int(Int64(result.metrics.correct))
+            json["dataset"] = .string(datasetName)
+            json["split"] = .string(split.rawValue)
+            json["subsample"] = .string(subset.rawValue)
+            json["classes"] = .int(Int64(set.classNames.count))
+            json["method"] = .string(prompts.method)
+            json["template"] = prompts.classTemplate.map { .string($0) } ?? .null
+            if case .ensemble(let templates, let averaging) = prompts {
+                json["templates"] = .int(Int64(templates.count))
+                json["ensemble_mean"] = .string(averaging.rawValue)
+            }
+            json["prompts"] = args.string("prompts").map { .string($0) } ?? .null
+            json["model"] = .string(directory)
+            json["logits"] = logitsPath.map { .string($0) } ?? .null
+            try AtomicFile.write(JSONValue.object(json).serialized(pretty: true) + "\n",
+                                 to: (output as NSString).appendingPathComponent("results.json"))
+        }
+    }
+
+    // MARK: Base-to-new summary
+
+    /// `--summary BASE NEW`: the harmonic mean of two results.json files.
+    static func summary(_ args: Arguments) throws {
+        guard args.positional.count == 2 else {
+            throw UsageError("--summary needs two results.json files (or directories), base then new; got \(args.positional.count)")
+        }
+        for option in ["model", "root", "dataset", "split", "images", "subsample", "split-name", "prompts", "template",
+                       "ensemble-mean", "save-logits", "batch-size", "threads"] where args.string(option) != nil {
+            throw UsageError("--\(option) does not go with --summary")
+        }
+        for flag in ["ensemble", "per-class"] where args.has(flag) { throw UsageError("--\(flag) does not go with --summary") }
+        let base = try accuracy(args.positional[0], expecting: .base)
+        let new = try accuracy(args.positional[1], expecting: .new)
+        let summary = EvaluationSummary(base: base.accuracy, new: new.accuracy)
+        let output = args.string("output")
+        if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
+        try emit(["=> base-to-new"] + summary.report, output: output)
+        if let output {
+            let json: JSONValue = [
+                "base": .double(summary.base), "new": .double(summary.new), "harmonic_mean": .double(summary.harmonicMean),
+                "base_results": .string(base.path), "new_results": .string(new.path),
+            ]
+            try AtomicFile.write(json.serialized(pretty: true) + "\n", to: (output as NSString).appendingPathComponent("summary.json"))
+        }
+    }
+
+    /// The accuracy of a results.json (or DIR/results.json), whose subsample must be `expected`.
+    static func accuracy(_ path: String, expecting expected: ClassSubset) throws -> (accuracy: Double, path: String) {
+        var isDirectory: ObjCBool = false
+        let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? (path as NSString).appendingPathComponent("results.json") : path
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw EvaluationError.badResults(path: file, message: "cannot read the results file")
+        }
+        let json: JSONValue
+        do { json = try JSONValue(parsing: data) } catch { throw EvaluationError.badResults(path: file, message: "not valid JSON: \(error)") }
+        guard let accuracy = json["accuracy"]?.doubleValue, accuracy.isFinite, (0...100).contains(accuracy) else {
+            throw EvaluationError.badResults(path: file, message: "no 'accuracy' in 0...100")
+        }
+        if let subsample = json["subsample"]?.stringValue, subsample != expected.rawValue {
+            throw EvaluationError.badResults(path: file, message: "subsample is '\(subsample)' but the \(expected.rawValue) accuracy was expected here (give base first, then new)")
+        }
+        return (accuracy, file)
+    }
+
+    // MARK: Output
+
+    /// Prints `lines` and, with an output directory, appends them to its log.txt.
+    static func emit(_ lines: [String], output: String?) throws {
+        let text = lines.joined(separator: "\n") + "\n"
+        print(text, terminator: "")
+        guard let output else { return }
+        let log = (output as NSString).appendingPathComponent("log.txt")
+        if !FileManager.default.fileExists(atPath: log) && !FileManager.default.createFile(atPath: log, contents: nil) {
+            throw InputError(description: "\(log): cannot create the log file")
+        }
+        guard let handle = FileHandle(forWritingAtPath: log) else { throw InputError(description: "\(log): cannot open the log file for appending") }
+        defer { try? handle.close() }
+        do {
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw InputError(description: "\(log): cannot append: \(error.localizedDescription)")
+        }
+    }
+
+    /// Fails early when a file's directory does not exist (before the evaluation runs).
+    static func requireDirectory(of path: String, for option: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard directory.isEmpty || (FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+            throw InputError(description: "\(path) (\(option)): directory \(directory) does not exist")
+        }
+    }
+}

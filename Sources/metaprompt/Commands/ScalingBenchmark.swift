@@ -1,0 +1,100 @@
+import AutoDiff
+import CLIP
+import Distributed
+import Foundation
+import MetaLearning
+import Training
+
+/// `metaprompt bench scaling`: weak scaling of ProMetaR steps over MPI ranks (T = ranks ×
+/// tasks-per-rank), and the share of a step spent combining meta-gradients.
+struct ScalingBenchmark {
+    let configuration: CLIPConfiguration
+    let steps: Int
+    let tasksPerRank: Int
+    let firstOrder: Bool
+
+    /// Under mpirun: every rank runs `steps` steps (after one warm-up step); rank 0 prints a
+    /// line that the launcher parses.
+    func runWorker() throws {
+        let comm = try MPICommunicator.fromEnvironment()
+        BLAS.setThreadCount(1)
+        var method = try MethodConfiguration.defaults(for: "prometar")
+        method.prometar.firstOrder = firstOrder
+        method.prometar.tasksPerStep = tasksPerRank * comm.size
+        let model = CLIPModel.random(configuration, seed: 1)
+        var stream = RandomStream(seed: 1, 0x5CA1E)
+        let classes = 10
+        let tokens: [[Int]] = (0..<classes).map { k in
+            [49406] + Array(repeating: 343, count: method.textTokens) + [1000 + k, 2000 + k, 269, 49407]
+                + Array(repeating: 0, count: 77 - method.textTokens - 5)
+        }
+        let classifier = CLIPClassifier(model: model, classTokens: tokens)
+        let target = Tensor.normal([classes, configuration.projectionWidth], stream: &stream).l2Normalized()
+        let batch = LabelledBatch(pixels: Tensor.normal([4, 3, configuration.imageSize, configuration.imageSize], stream: &stream),
+                                  labels: [0, 1, 0, 1])
+        var prompts: [String: Tensor] = [:]
+        for (name, shape) in method.promptShapes(textWidth: configuration.text.width, visionWidth: configuration.vision.width) {
+            prompts[name] = Tensor.normal(shape, std: 0.02, stream: &stream)
+        }
+        let regulator = GradientGate.initialWeights(promptShapes: prompts.mapValues(\.shape), dimRate: 8, stream: &stream)
+        var prometar: any PromptMethod = ProMetaRMethod(
+            state: ProMetaRState(prompts: prompts, regulator: regulator, promptOptimizer: method.promptOptimizer.sgd,
+                                 regulatorOptimizer: method.regulatorOptimizer.sgd),
+            configuration: method.prometar)
+        let stepper = DistributedStep(communicator: comm, seed: 1)
+        let rates = ["prompts": 0.0025, "regulator": 0.00025]
+        _ = try stepper.run(&prometar, model: classifier, batch: batch, textTarget: target, step: 0, rates: rates)  // warm-up
+        try comm.barrier()
+        let clock = ContinuousClock(), start = clock.now
+        var reduction = 0.0
+        for step in 1...steps {
+            reduction += try stepper.run(&prometar, model: classifier, batch: batch, textTarget: target, step: step, rates: rates).reductionSeconds
+        }
+        try comm.barrier()
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        var reductions = [Float(reduction)]
+        try comm.allReduceMax(&reductions)
+        if comm.rank == 0 {
+            let parameters = prometar.parameters.values.reduce(0) { $0 + $1.count }
+            print(String(format: "SCALING ranks=%d tasks=%d seconds_per_step=%.3f tasks_per_second=%.4f reduction_share=%.4f parameters=%d",
+                         comm.size, method.prometar.tasksPerStep, seconds / Double(steps),
+                         Double(steps * method.prometar.tasksPerStep) / seconds, Double(reductions[0]) / seconds, parameters))
+        }
+        try (comm as? MPICommunicator)?.finalize()
+    }
+
+    /// Launches `mpirun -np 1` and `-np 2` of the worker and prints tasks/s, weak-scaling
+    /// efficiency and the reduction's share of a step.
+    static func launch(arguments: [String]) throws {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard let mpirun = path.split(separator: ":").map({ "\($0)/mpirun" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw BenchmarkError(description: "mpirun not found (apt-get install openmpi-bin)")
+        }
+        var results: [Int: (rate: Double, share: Double, line: String)] = [:]
+        for ranks in [1, 2] {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: mpirun)
+            child.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "--bind-to", "core", "-np", "\(ranks)",
+                              exe, "bench", "scaling", "--worker"] + arguments
+            let out = Pipe()
+            child.standardOutput = out
+            try child.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            child.waitUntilExit()
+            guard child.terminationStatus == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SCALING") }) else {
+                throw BenchmarkError(description: "bench scaling with \(ranks) rank(s) failed:\n\(text)")
+            }
+            let fields = Dictionary(uniqueKeysWithValues: line.split(separator: " ").dropFirst().map { f -> (String, String) in
+                let kv = f.split(separator: "=")
+                return (String(kv[0]), String(kv[1]))
+            })
+            results[ranks] = (Double(fields["tasks_per_second"]!)!, Double(fields["reduction_share"]!)!, String(line))
+            print(line)
+        }
+        let efficiency = results[2]!.rate / (2 * results[1]!.rate)
+        print(String(format: "weak scaling efficiency 1 → 2 ranks: %.1f%%; combining meta-gradients: %.2f%% of a step (2 ranks)",
+                     100 * efficiency, 100 * results[2]!.share))
+    }
+}

@@ -35,6 +35,15 @@ public struct GRAMMetaLearner: PromptMethod {
         try regulatorOptimizer.load(state: optimizerState.filter { $0.key.hasPrefix("momentum.gram.") })
     }
 
+    /// Applies (mean) meta-gradients: SGD on θ₀ and on φ.
+    public mutating func apply(initialisation initGrads: [String: Tensor], regulator regulatorGrads: [String: Tensor],
+                               initialisationLR: Double, regulatorLR: Double) {
+        initialisationOptimizer.step(&initialisation, gradients: initGrads, learningRate: initialisationLR)
+        var weights = regulator.weights
+        regulatorOptimizer.step(&weights, gradients: regulatorGrads, learningRate: regulatorLR)
+        regulator.weights = weights.mapValues { $0.detached() }
+    }
+
     /// One meta-step over `tasks` (meta-gradients averaged in task order).
     public mutating func step(tasks: [GRAMTask], initialisationLR: Double, regulatorLR: Double) -> [String: Float] {
         precondition(!tasks.isEmpty, "a GRAM meta-step needs at least one task")

@@ -27,6 +27,23 @@ public struct PromptTuning: PromptMethod {
 
     public var parameters: [String: Tensor] { prompts }
 
+    /// Starts from a GRAM meta-training result: its prompt initialisation (same names and
+    /// shapes as this method's prompts) and its regulator (`gram.*`), applied to every gradient.
+    /// - Parameter tensors: the GRAM output's tensors, with `group_size` in `metadata`.
+    public mutating func start(fromGRAM tensors: [String: Tensor], groupSize: Int) throws {
+        let given = tensors.filter { !$0.key.hasPrefix("gram.") }
+        try Self.checkShapes(given, expected: prompts, what: "GRAM initialisation for \(name)")
+        let weights = tensors.filter { $0.key.hasPrefix("gram.") }
+        for prompt in prompts.keys.sorted() {
+            let (w1, w2) = GRAMRegulator.weightNames(for: prompt)
+            guard weights[w1] != nil, weights[w2] != nil else {
+                throw MethodStateError("GRAM initialisation for \(name): missing regulator tensor '\(weights[w1] == nil ? w1 : w2)'")
+            }
+        }
+        prompts = given.mapValues { $0.detached().requiringGrad() }
+        regulator = GRAMRegulator(weights: weights.mapValues { $0.detached() }, groupSize: groupSize)
+    }
+
     public var optimizerState: [String: [Float]] { optimizer.state }
 
     public mutating func restore(parameters: [String: Tensor], optimizerState: [String: [Float]]) throws {

@@ -26,6 +26,9 @@ public struct TrainingOptions: Sendable {
     public var resume: Bool
     /// The resolved configuration, written to `config.json`.
     public var resolvedConfiguration: JSONValue
+    /// A GRAM output (`prompts.safetensors` with `text.ctx`… and `gram.*`): the base method
+    /// starts from its prompts and applies its regulator to every gradient.
+    public var initialisation: String? = nil
 
     public init(modelDirectory: String, source: DatasetSource, shots: Int, subsample: ClassSubset, seed: Int, batchSize: Int,
                 tasksPerStep: Int, maxSteps: Int?, epochs: Int, outputDirectory: String, method: MethodConfiguration,
@@ -97,6 +100,11 @@ public final class Trainer {
         if var m = method as? ProMetaRMethod {
             m.configuration.tasksPerStep = o.tasksPerStep
             method = m
+        }
+        if let path = o.initialisation {
+            guard var tuning = method as? PromptTuning else { throw TrainingError("--init applies to coop, vpt and ivlp, not \(o.method.method)") }
+            try tuning.start(fromGRAM: try SafeTensorsFile(path: path))
+            method = tuning
         }
         let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: data.classnames)
         let textTarget = MethodFactory.needsTextTarget(o.method)

@@ -1,4 +1,5 @@
 import Foundation
+import TensorIO
 import Testing
 import TestSupport
 
@@ -97,6 +98,33 @@ import TestSupport
             #expect(resumed.status == 0, "\(resumed)")
             #expect(Self.bytes(out + "/prompts.safetensors") == Self.bytes(reference + "/prompts.safetensors"))
         }
+    }
+
+    @Test func gramMetaTrainingIsRankCountIndependentAndInitialisesIVLP() throws {
+        // Caption pairs from the tinyshapes training images.
+        let split = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: Self.data + "/split_zhou_TinyShapes.json")))
+        let rows = (split["train"]?.arrayValue ?? []).compactMap { $0.arrayValue }
+        let tsv = rows.map { "\($0[0].stringValue!)\tthere is a \($0[2].stringValue!) here ." }.joined(separator: "\n")
+        let pairs = Self.output() + ".tsv"
+        try (tsv + "\n").write(toFile: pairs, atomically: true, encoding: .utf8)
+        // The TSV's paths are relative to its directory: put it beside the images.
+        let local = Self.data + "/pairs-\(UUID().uuidString).tsv"
+        try FileManager.default.copyItem(atPath: pairs, toPath: local)
+        let gram = ["train", "--model", fixture("tiny-clip"), "--method", "gram", "--pairs", local, "--max-steps", "2", "--domains", "2",
+                    "--classes-per-domain", "3", "--ways", "2", "--support-shots", "1", "--query-shots", "1", "--tasks-per-step", "3"]
+        let one = Self.output(), two = Self.output()
+        let r1 = try mpirun(1, [binary] + gram + ["--output", one]), r2 = try mpirun(2, [binary] + gram + ["--output", two])
+        #expect(r1.status == 0 && r2.status == 0, "\(r1)\n\(r2)")
+        #expect(Self.bytes(one + "/prompts.safetensors") != nil)
+        #expect(Self.bytes(one + "/prompts.safetensors") == Self.bytes(two + "/prompts.safetensors"))
+        // Downstream: IVLP with matching prompt shapes starts from it and uses its regulator.
+        let ivlp = [binary, "train", "--model", fixture("tiny-clip"), "--split", Self.data + "/split_zhou_TinyShapes.json", "--method", "ivlp",
+                    "--shots", "4", "--max-steps", "1", "--init", one + "/prompts.safetensors", "--set", "n_ctx_text=4", "--set", "n_ctx_vision=4",
+                    "--set", "depth_text=1", "--set", "depth_vision=1"]
+        let down = try runProcess(ivlp[0], Array(ivlp.dropFirst()) + ["--output", Self.output()])
+        #expect(down.status == 0, "\(down)")
+        let mismatch = try runProcess(ivlp[0], Array(ivlp.dropFirst()) + ["--set", "n_ctx_text=2", "--output", Self.output()])
+        #expect(mismatch.status == 1 && mismatch.stderr.contains("tensor 'text.ctx' has shape [4, 64], expected [2, 64]"), "\(mismatch)")
     }
 
     /// PIDs of `metaprompt train` processes whose command line mentions `marker`.

@@ -8,13 +8,18 @@ import Training
 /// `metaprompt train`: prompt learning on a Dassl/CoOp dataset, under mpirun or alone.
 enum TrainCommand: Command {
     static let name = "train"
-    static let summary = "train prompts (CoOp, VPT, IVLP, ProMetaR) on a dataset, under mpirun"
+    static let summary = "train prompts (CoOp, VPT, IVLP, ProMetaR; GRAM on caption pairs), under mpirun"
     static let usage = """
         usage: metaprompt train --model DIR --root DATA (--dataset NAME | --split FILE [--images DIR])
                                 --method coop|vpt|ivlp|prometar --output DIR
                                 [--shots K] [--subsample base|new|all] [--seed S] [--batch-size B]
                                 [--tasks-per-step T] [--max-steps N | --epochs E] [--config C.json]
                                 [--set key=value ...] [--checkpoint-every N] [--log-every N] [--resume]
+                                [--init GRAM/prompts.safetensors]
+               metaprompt train --model DIR --method gram --pairs FILE --output DIR [--max-steps N]
+                                [--tasks-per-step T] [--domains D] [--classes-per-domain C] [--ways N]
+                                [--support-shots K] [--query-shots Q] [--seed S] [--config C.json]
+                                [--set key=value ...] [--resume]
 
         Trains on the few-shot training split (K shots per class, sampled as CoOp does with the
         seed and cached in split_fewshot/), with CLIP augmentation (random resized crop + flip)
@@ -38,19 +43,30 @@ enum TrainCommand: Command {
         --config C.json    method hyperparameters (see 'metaprompt step --help'); --set overrides
                            any key, e.g. --set prompt_optim.lr=0.01
         --resume           continue from the newest checkpoint in DIR/checkpoints
+        --init FILE        start coop/vpt/ivlp from a GRAM output: its prompts, and its regulator
+                           applied to every gradient (the prompt shapes must match)
+
+        GRAM (our reading of Li et al., ICCV 2023): image-caption pairs (TSV image<TAB>caption
+        or JSONL) are clustered into D domains on frozen image features and C pseudo-classes per
+        domain on caption features; each task is N-way with K support pairs per class from one
+        domain and Q query pairs from another; the prompt initialisation and the gradient
+        regulator are meta-learned through the regulated inner steps (exact second order).
+        Defaults: D 4, C 8, N 4, K 2, Q 2, 100 steps. The output plugs into --init.
         """
 
     static func run(_ words: [String]) throws {
         let args = try Arguments(words, options: ["model", "root", "dataset", "split", "images", "method", "output", "shots",
                                                   "subsample", "seed", "batch-size", "tasks-per-step", "max-steps", "epochs",
-                                                  "config", "set", "checkpoint-every", "log-every"],
+                                                  "config", "set", "checkpoint-every", "log-every", "init", "pairs", "domains",
+                                                  "classes-per-domain", "ways", "support-shots", "query-shots"],
                                  flags: ["resume"])
         if args.wantsHelp { print(usage); return }
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let method = try args.required("method")
-        guard ["coop", "vpt", "ivlp", "prometar"].contains(method) else {
-            throw UsageError("--method must be coop, vpt, ivlp or prometar, got '\(method)' (GRAM meta-training is not available in train yet)")
+        guard ["coop", "vpt", "ivlp", "prometar", "gram"].contains(method) else {
+            throw UsageError("--method must be coop, vpt, ivlp, prometar or gram, got '\(method)'")
         }
+        if method == "gram" { return try runGRAM(args) }
         let source: DatasetSource
         switch (args.string("dataset"), args.string("split")) {
         case let (name?, nil): source = .standard(try StandardDataset.named(name), root: try args.required("root"))
@@ -87,11 +103,39 @@ enum TrainCommand: Command {
             checkpointEvery: try args.int("checkpoint-every", default: 100, in: 1...100_000_000),
             logEvery: try args.int("log-every", default: 10, in: 1...100_000_000),
             resume: args.has("resume"), resolvedConfiguration: .object(resolved))
+        var withInit = options
+        withInit.initialisation = args.string("init")
+        try launch { try Trainer(options: withInit, communicator: $0).run() }
+    }
 
+    static func configuration(_ args: Arguments, method: String) throws -> MethodConfiguration {
+        var json: JSONValue = .object(JSONObject())
+        if let path = args.string("config") {
+            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the config file") }
+            do { json = try JSONValue(parsing: data) } catch { throw TrainingError("\(path): not valid JSON: \(error)") }
+        }
+        json = try ConfigOverrides.apply(args.strings("set"), to: json)
+        return try MethodConfiguration.load(method: method, json: json, source: args.string("config") ?? "--set")
+    }
+
+    static func runGRAM(_ args: Arguments) throws {
+        let options = GRAMTrainingOptions(
+            modelDirectory: try args.required("model"), pairsFile: try args.required("pairs"), seed: try args.int("seed", default: 1),
+            steps: try args.int("max-steps", default: 100, in: 1...100_000_000), tasksPerStep: try args.int("tasks-per-step", default: 1, in: 1...100_000),
+            domains: try args.int("domains", default: 4, in: 2...100_000), classesPerDomain: try args.int("classes-per-domain", default: 8, in: 1...100_000),
+            ways: try args.int("ways", default: 4, in: 2...100_000), supportShots: try args.int("support-shots", default: 2, in: 1...100_000),
+            queryShots: try args.int("query-shots", default: 2, in: 1...100_000), outputDirectory: try args.required("output"),
+            method: try configuration(args, method: "gram"), checkpointEvery: try args.int("checkpoint-every", default: 100, in: 1...100_000_000),
+            logEvery: try args.int("log-every", default: 10, in: 1...100_000_000), resume: args.has("resume"))
+        try launch { try GRAMTrainer(options: options, communicator: $0).run() }
+    }
+
+    /// Runs `body` on this process's communicator; a failure on any rank ends the whole job.
+    static func launch(_ body: (any Communicator) throws -> Void) throws {
         BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1)
         let communicator = try MPICommunicator.fromEnvironment()
         do {
-            try Trainer(options: options, communicator: communicator).run()
+            try body(communicator)
             try (communicator as? MPICommunicator)?.finalize()
         } catch {
             // A failing rank ends the whole job with the message instead of leaving the

@@ -1,0 +1,184 @@
+import AutoDiff
+import CLIP
+import Datasets
+import Distributed
+import Foundation
+import MetaLearning
+import TensorIO
+
+/// What a GRAM meta-training run needs besides the method configuration.
+public struct GRAMTrainingOptions: Sendable {
+    public var modelDirectory: String
+    /// Image–caption pairs (TSV or JSONL, as `ImageCaptionPairs` reads them).
+    public var pairsFile: String
+    public var seed: Int
+    public var steps: Int
+    public var tasksPerStep: Int
+    /// Level-1 clusters (domains) and level-2 clusters per domain (pseudo-classes).
+    public var domains: Int
+    public var classesPerDomain: Int
+    /// N-way tasks, K support and Q query pairs per pseudo-class.
+    public var ways: Int
+    public var supportShots: Int
+    public var queryShots: Int
+    public var outputDirectory: String
+    public var method: MethodConfiguration
+    public var checkpointEvery: Int
+    public var logEvery: Int
+    public var resume: Bool
+
+    public init(modelDirectory: String, pairsFile: String, seed: Int, steps: Int, tasksPerStep: Int, domains: Int, classesPerDomain: Int,
+                ways: Int, supportShots: Int, queryShots: Int, outputDirectory: String, method: MethodConfiguration,
+                checkpointEvery: Int, logEvery: Int, resume: Bool) {
+        self.modelDirectory = modelDirectory
+        self.pairsFile = pairsFile
+        self.seed = seed
+        self.steps = steps
+        self.tasksPerStep = tasksPerStep
+        self.domains = domains
+        self.classesPerDomain = classesPerDomain
+        self.ways = ways
+        self.supportShots = supportShots
+        self.queryShots = queryShots
+        self.outputDirectory = outputDirectory
+        self.method = method
+        self.checkpointEvery = checkpointEvery
+        self.logEvery = logEvery
+        self.resume = resume
+    }
+}
+
+/// GRAM meta-training on image–caption pairs, under MPI like `Trainer`.
+///
+/// 1. Frozen CLIP features of every pair (centre-crop preprocessing; computed on every rank).
+/// 2. `DomainStructure`: k-means on image features (domains), then on caption features
+///    inside each domain (pseudo-classes named by their most central caption).
+/// 3. Each step draws T tasks — task t from the stream (seed, "gram", step, t): a support
+///    domain and a different query domain, N pseudo-classes from each with K support / Q query
+///    pairs — splits them over the ranks, and combines their meta-gradients (prompt
+///    initialisation and regulator) with `DeterministicMean`; every rank applies the same SGD.
+/// The output `prompts.safetensors` holds the initialisation (`text.ctx`, …) and the
+/// regulator (`gram.*`); `train --init` starts a base method from it.
+public final class GRAMTrainer {
+    public let options: GRAMTrainingOptions
+    let communicator: any Communicator
+    static let domainPurpose: UInt64 = 0x646F_6D61_696E  // "domain"
+    static let taskPurpose: UInt64 = 0x6772_616D  // "gram"
+
+    public init(options: GRAMTrainingOptions, communicator: any Communicator) {
+        self.options = options
+        self.communicator = communicator
+    }
+
+    public func run() throws {
+        let o = options
+        let isRoot = communicator.rank == 0
+        let log = try RunLog(directory: o.outputDirectory, enabled: isRoot)
+        let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
+        let model = try CLIPModel(directory: o.modelDirectory)
+        let tokenizer = try CLIPTokenizer(modelDirectory: o.modelDirectory)
+        let preprocessor = try CLIPPreprocessor(configFile: (o.modelDirectory as NSString).appendingPathComponent("preprocessor_config.json"))
+        let pairs = try ImageCaptionPairs.read(o.pairsFile)
+        guard o.domains >= 2, pairs.count >= o.domains else {
+            throw TrainingError("\(o.pairsFile): \(pairs.count) pairs cannot form \(o.domains) domains (at least 2 domains, and a pair per domain)")
+        }
+
+        // 1. Frozen features, in fixed chunks of 32 (the same arithmetic on any rank count).
+        var pixels: [Tensor] = []
+        for pair in pairs { pixels.append(preprocessor(try RGBImage(jpegFile: pair.path))) }
+        var imageRows: [[Float]] = [], textRows: [[Float]] = []
+        withoutGradient {
+            for start in stride(from: 0, to: pairs.count, by: 32) {
+                let chunk = start..<min(start + 32, pairs.count)
+                let images = model.encodeImages(Tensor.concatenate(chunk.map { pixels[$0].reshaped([1] + pixels[$0].shape) }, alongAxis: 0))
+                let texts = model.encodeText(tokenizer.tokenize(chunk.map { pairs[$0].caption }, contextLength: model.configuration.contextLength))
+                let width = images.shape[1]
+                for r in 0..<chunk.count {
+                    imageRows.append(Array(images.storage[(r * width)..<((r + 1) * width)]))
+                    textRows.append(Array(texts.storage[(r * width)..<((r + 1) * width)]))
+                }
+            }
+        }
+        // 2. Domains and pseudo-classes.
+        var clusterStream = RandomStream(seed: UInt64(o.seed), Self.domainPurpose)
+        let structure = DomainStructure(imageFeatures: imageRows, textFeatures: textRows, captions: pairs.map(\.caption),
+                                        domainCount: o.domains, classesPerDomain: o.classesPerDomain, stream: &clusterStream)
+        log.say("gram: \(pairs.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s)")
+
+        // 3. Meta-training.
+        guard var learner = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed)) as? GRAMMetaLearner else {
+            throw TrainingError("gram training needs the gram method configuration")
+        }
+        var start = 0
+        if o.resume, let path = Checkpoint.newest(directory: checkpoints) {
+            let checkpoint = try Checkpoint.read(path: path)
+            do { try learner.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState) } catch {
+                throw TrainingError("\(path): \(error)")
+            }
+            start = checkpoint.step
+            log.say("resumed from \(path) at step \(start)")
+        }
+        let maxEpoch = max(1, (o.steps + 99) / 100)  // the schedules' "epochs" are 100 meta-steps
+        let schedules = (o.method.promptOptimizer.schedule(maxEpoch: maxEpoch), o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch))
+        let promptNames = learner.initialisation.keys.sorted(), regulatorNames = learner.regulator.weights.keys.sorted()
+        let clock = ContinuousClock(), began = clock.now
+        for step in start..<o.steps {
+            let sharding = TaskSharding(taskCount: o.tasksPerStep, rankCount: communicator.size)
+            var local: [[Float]] = []
+            for t in sharding.tasks(ofRank: communicator.rank) {
+                var stream = RandomStream(seed: UInt64(o.seed), Self.taskPurpose, UInt64(step), UInt64(t))
+                guard let (s, q) = structure.drawDomainPair(ways: o.ways, supportShots: o.supportShots, queryShots: o.queryShots, stream: &stream),
+                      let support = structure.drawClasses(domain: s, ways: o.ways, perClass: o.supportShots, stream: &stream),
+                      let query = structure.drawClasses(domain: q, ways: o.ways, perClass: o.queryShots, stream: &stream) else {
+                    throw TrainingError("\(o.pairsFile): no two domains can supply a \(o.ways)-way task with \(o.supportShots)/\(o.queryShots) shots per class; use fewer ways or shots, or more pairs")
+                }
+                func side(_ classes: [(name: String, members: [Int])]) -> (CLIPClassifier, LabelledBatch) {
+                    let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: classes.map(\.name))
+                    let members = classes.enumerated().flatMap { label, c in c.members.map { ($0, label) } }
+                    let batch = LabelledBatch(pixels: Tensor.concatenate(members.map { pixels[$0.0].reshaped([1] + pixels[$0.0].shape) }, alongAxis: 0),
+                                              labels: members.map(\.1))
+                    return (classifier, batch)
+                }
+                let (supportModel, supportBatch) = side(support), (queryModel, queryBatch) = side(query)
+                let g = GRAM.metaGradients(task: GRAMTask(supportModel: supportModel, support: supportBatch, queryModel: queryModel, query: queryBatch),
+                                           initialisation: learner.initialisation, regulator: learner.regulator, configuration: learner.configuration)
+                guard g.queryLoss.scalar.isFinite else { throw TrainingError("query loss is \(g.queryLoss.scalar) at step \(step + 1), task \(t)") }
+                var v: [Float] = []
+                for n in promptNames { v += g.initialisation[n]!.storage }
+                for n in regulatorNames { v += g.regulator[n]!.storage }
+                local.append(v + [g.supportLoss, g.queryLoss.scalar])
+            }
+            let shapes = promptNames.map { learner.initialisation[$0]!.shape } + regulatorNames.map { learner.regulator.weights[$0]!.shape } + [[1], [1]]
+            var segments: [Range<Int>] = [], offset = 0
+            for shape in shapes { segments.append(offset..<(offset + shape.product)); offset += shape.product }
+            let mean = try DeterministicMean.mean(local: local, length: offset, segments: segments, taskCount: o.tasksPerStep, communicator: communicator)
+            var initGrads: [String: Tensor] = [:], regulatorGrads: [String: Tensor] = [:]
+            for (i, n) in promptNames.enumerated() { initGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]])) }
+            for (j, n) in regulatorNames.enumerated() {
+                regulatorGrads[n] = Tensor(shape: shapes[promptNames.count + j], values: Array(mean[segments[promptNames.count + j]]))
+            }
+            let epoch = step / 100
+            learner.apply(initialisation: initGrads, regulator: regulatorGrads,
+                          initialisationLR: schedules.0.lr(epoch: epoch), regulatorLR: schedules.1.lr(epoch: epoch))
+            let done = step + 1
+            if (done % o.checkpointEvery == 0 || done == o.steps) && isRoot {
+                try Checkpoint(step: done, parameters: learner.parameters, optimizerState: learner.optimizerState,
+                               metadata: ["seed": String(o.seed), "method": "gram"]).write(directory: checkpoints)
+            }
+            if done % o.logEvery == 0 || done == o.steps {
+                let elapsed = clock.now - began
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let rate = Double((done - start) * o.tasksPerStep) / max(seconds, 1e-9)
+                log.say(String(format: "step %d/%d  loss.support %.4f  loss.query %.4f  %.2f tasks/s", done, o.steps,
+                               mean[segments[segments.count - 2]].first!, mean[segments[segments.count - 1]].first!, rate))
+                log.metrics("{\"step\": \(done), \"loss.support\": \(mean[segments[segments.count - 2]].first!), \"loss.query\": \(mean[segments[segments.count - 1]].first!), \"tasks_per_second\": \(rate)}")
+            }
+        }
+        if isRoot {
+            try Tensor.save(learner.parameters.mapValues { $0.detached() },
+                            metadata: ["method": "gram", "steps": String(o.steps), "group_size": String(learner.regulator.groupSize)],
+                            to: (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))
+        }
+        log.say("finished \(o.steps) GRAM meta-steps; initialisation and regulator in \((o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))")
+    }
+}

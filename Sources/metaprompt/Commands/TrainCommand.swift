@@ -77,12 +77,7 @@ enum TrainCommand: Command {
             throw UsageError("--subsample must be base, new or all")
         }
 
-        var json: JSONValue = .object(JSONObject())
-        if let path = args.string("config") {
-            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the config file") }
-            do { json = try JSONValue(parsing: data) } catch { throw TrainingError("\(path): not valid JSON: \(error)") }
-        }
-        json = try ConfigOverrides.apply(args.strings("set"), to: json)
+        let json = try configurationJSON(args)
         let configuration = try MethodConfiguration.load(method: method, json: json, source: args.string("config") ?? "--set")
         var resolved = json.objectValue ?? JSONObject()
         resolved["method"] = .string(method)
@@ -108,14 +103,14 @@ enum TrainCommand: Command {
         try launch { try Trainer(options: withInit, communicator: $0).run() }
     }
 
-    static func configuration(_ args: Arguments, method: String) throws -> MethodConfiguration {
+    /// The --config file's JSON (or an empty object) with the --set overrides applied.
+    static func configurationJSON(_ args: Arguments) throws -> JSONValue {
         var json: JSONValue = .object(JSONObject())
         if let path = args.string("config") {
             guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the config file") }
             do { json = try JSONValue(parsing: data) } catch { throw TrainingError("\(path): not valid JSON: \(error)") }
         }
-        json = try ConfigOverrides.apply(args.strings("set"), to: json)
-        return try MethodConfiguration.load(method: method, json: json, source: args.string("config") ?? "--set")
+        return try ConfigOverrides.apply(args.strings("set"), to: json)
     }
 
     static func runGRAM(_ args: Arguments) throws {
@@ -125,7 +120,7 @@ enum TrainCommand: Command {
             domains: try args.int("domains", default: 4, in: 2...100_000), classesPerDomain: try args.int("classes-per-domain", default: 8, in: 1...100_000),
             ways: try args.int("ways", default: 4, in: 2...100_000), supportShots: try args.int("support-shots", default: 2, in: 1...100_000),
             queryShots: try args.int("query-shots", default: 2, in: 1...100_000), outputDirectory: try args.required("output"),
-            method: try configuration(args, method: "gram"), checkpointEvery: try args.int("checkpoint-every", default: 100, in: 1...100_000_000),
+            method: try MethodConfiguration.load(method: "gram", json: try configurationJSON(args), source: args.string("config") ?? "--set"), checkpointEvery: try args.int("checkpoint-every", default: 100, in: 1...100_000_000),
             logEvery: try args.int("log-every", default: 10, in: 1...100_000_000), resume: args.has("resume"))
         try launch { try GRAMTrainer(options: options, communicator: $0).run() }
     }

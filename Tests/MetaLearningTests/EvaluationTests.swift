@@ -30,7 +30,7 @@ import Training
         let json = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: fixture("preprocess.json"))))
         #expect(try ref.entry("zero_shot_logits").shape == [18, 6])
         #expect(set.classNames == json["classnames"]?.arrayValue?.compactMap(\.stringValue))
-        #expect(set.items.map { String($0.path.dropFirst(fixture("tinyshapes/").count)) }
+        #expect(set.items.map { String($0.path.dropFirst(fixture("tinyshapes").count + 1)) }
             == json["test_images"]?.arrayValue?.compactMap(\.stringValue))
         #expect(result.labels == (try ref.int64s("labels")).map(Int.init))
         // Preprocessing is bit-exact with PIL (CLIPPreprocessorTests), and the towers agree

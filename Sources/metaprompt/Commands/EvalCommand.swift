@@ -32,7 +32,7 @@ enum EvalCommand: Command {
 
         --dataset NAME    one of CoOp's 11 datasets under --root (e.g. caltech101, oxford_pets)
         --split FILE      a split_zhou-format JSON; images relative to --images (default: the
-                          split file's directory), as 'metaprompt train'
+                          split file's directory), as 'metaprompt train' (--root is not used)
         --subsample S     all (default), base (first half of the labels) or new (the rest,
                           relabelled from 0): CoOp's base-to-new protocol
         --split-name S    test (default) or val

@@ -29,6 +29,8 @@ public struct TrainingOptions: Sendable {
     /// A GRAM output (`prompts.safetensors` with `text.ctx`… and `gram.*`): the base method
     /// starts from its prompts and applies its regulator to every gradient.
     public var initialisation: String? = nil
+    /// Evaluate on the test split at the end (base and new classes after base training).
+    public var evaluate = true
 
     public init(modelDirectory: String, source: DatasetSource, shots: Int, subsample: ClassSubset, seed: Int, batchSize: Int,
                 tasksPerStep: Int, maxSteps: Int?, epochs: Int, outputDirectory: String, method: MethodConfiguration,
@@ -173,6 +175,40 @@ public final class Trainer {
                             to: (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))
         }
         log.say("finished \(totalSteps) steps; prompts in \((o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))")
+        if isRoot && o.evaluate {
+            try evaluate(model: model, tokenizer: tokenizer, preprocessor: preprocessor, log: log)
+        }
+    }
+
+    /// Test accuracy with the learned prompts on the trained classes and, after training on
+    /// base classes, on the new ones (as `metaprompt eval`), with the harmonic mean; Dassl's
+    /// lines go to log.txt and the numbers to results.json.
+    func evaluate(model: CLIPModel, tokenizer: CLIPTokenizer, preprocessor: CLIPPreprocessor, log: RunLog) throws {
+        let o = options
+        let promptsPath = (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors")
+        let evaluation = Evaluation(model: model, tokenizer: tokenizer, preprocessor: preprocessor)
+        let prompts = try EvaluationPrompts.load(contentsOf: promptsPath, configuration: model.configuration)
+        var results = JSONObject()
+        var accuracy: [ClassSubset: Double] = [:]
+        for subset in o.subsample == .base ? [ClassSubset.base, .new] : [o.subsample] {
+            let set = try EvaluationSet.load(o.source, split: .test, subset: subset)
+            let result = try evaluation.run(set, prompts: prompts)
+            log.say("Evaluate on the *test* set (\(subset.rawValue) classes)")
+            for line in result.metrics.dasslReport(perClass: false) { log.say(line) }
+            accuracy[subset] = result.metrics.accuracy
+            results[subset.rawValue] = .object(JSONObject([("accuracy", .double(result.metrics.accuracy)), ("error", .double(result.metrics.error)),
+                                                           ("macro_f1", .double(result.metrics.macroF1)), ("total", .int(Int64(result.metrics.total))),
+                                                           ("correct", .int(Int64(result.metrics.correct))), ("classes", .int(Int64(set.classNames.count)))]))
+        }
+        if let base = accuracy[.base], let new = accuracy[.new] {
+            let summary = EvaluationSummary(base: base, new: new)
+            for line in summary.report { log.say(line) }
+            results["harmonic_mean"] = .double(summary.harmonicMean)
+        }
+        results["method"] = .string(o.method.method)
+        results["prompts"] = .string(promptsPath)
+        try AtomicFile.write(JSONValue.object(results).serialized(pretty: true) + "\n",
+                             to: (o.outputDirectory as NSString).appendingPathComponent("results.json"))
     }
 
     static func duration(_ seconds: Double) -> String {

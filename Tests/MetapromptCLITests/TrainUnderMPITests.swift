@@ -42,6 +42,11 @@ import TestSupport
             #expect(r.status == 0, "-np \(ranks): \(r)")
             // Rank 0 alone reports progress.
             #expect(r.stdout.components(separatedBy: "\nstep ").count - 1 == 2, "\(r)")
+            // The final evaluation (rank 0): Dassl lines for base and new classes, and the HM.
+            let log = try String(contentsOfFile: out + "/log.txt", encoding: .utf8)
+            #expect(log.contains("Evaluate on the *test* set (base classes)\n=> result\n* total: 9\n") && log.contains("* HM: "), "\(log)")
+            let results = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
+            #expect(results["base"]?["total"]?.intValue == 9 && results["new"]?["total"]?.intValue == 9 && results["harmonic_mean"]?.doubleValue != nil)
             for file in ["prompts.safetensors", "checkpoints/step-1.safetensors", "checkpoints/step-2.safetensors"] {
                 let data = try #require(Self.bytes(out + "/" + file), "-np \(ranks): no \(file)")
                 if let ref = reference[file] { #expect(data == ref, "-np \(ranks): \(file) differs from -np 1") } else { reference[file] = data }

@@ -29,7 +29,8 @@ enum TrainCommand: Command {
 
         Rank 0 prints progress and writes to DIR: log.txt, metrics.jsonl, config.json (the
         resolved configuration), checkpoints/step-<n>.safetensors (atomically, every N steps and
-        at the end; parameters, momentum.* and the step) and prompts.safetensors.
+        at the end; parameters, momentum.* and the step), prompts.safetensors and results.json.
+        CoOp's convention for DIR: output/base2new/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>.
 
         --dataset NAME     one of CoOp's 11 datasets under --root (e.g. caltech101, oxford_pets)
         --split FILE       a split_zhou-format JSON; images relative to --images (default: the
@@ -43,6 +44,9 @@ enum TrainCommand: Command {
         --config C.json    method hyperparameters (see 'metaprompt step --help'); --set overrides
                            any key, e.g. --set prompt_optim.lr=0.01
         --resume           continue from the newest checkpoint in DIR/checkpoints
+        --no-eval          skip the final evaluation (by default rank 0 evaluates the test split on
+                           the trained classes and, after base training, on the new ones, as
+                           'metaprompt eval'; Dassl lines in log.txt, numbers in results.json)
         --init FILE        start coop/vpt/ivlp from a GRAM output: its prompts, and its regulator
                            applied to every gradient (the prompt shapes must match)
 
@@ -59,7 +63,7 @@ enum TrainCommand: Command {
                                                   "subsample", "seed", "batch-size", "tasks-per-step", "max-steps", "epochs",
                                                   "config", "set", "checkpoint-every", "log-every", "init", "pairs", "domains",
                                                   "classes-per-domain", "ways", "support-shots", "query-shots"],
-                                 flags: ["resume"])
+                                 flags: ["resume", "no-eval"])
         if args.wantsHelp { print(usage); return }
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let method = try args.required("method")
@@ -100,6 +104,7 @@ enum TrainCommand: Command {
             resume: args.has("resume"), resolvedConfiguration: .object(resolved))
         var withInit = options
         withInit.initialisation = args.string("init")
+        withInit.evaluate = !args.has("no-eval")
         try launch { try Trainer(options: withInit, communicator: $0).run() }
     }
 

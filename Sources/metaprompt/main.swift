@@ -14,6 +14,7 @@ let commands: [any Command.Type] = [
     EncodeCommand.self,
     StepCommand.self,
     TrainCommand.self,
+    ReportCommand.self,
     EvalCommand.self,
     InspectCommand.self,
     BenchCommand.self,

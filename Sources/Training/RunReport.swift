@@ -2,7 +2,8 @@ import Foundation
 import TensorIO
 
 /// Base-to-new results of several methods over seeds, gathered from training runs laid out as
-/// `<root>/<method>/seed<S>/results.json` (what `train` writes), summarised as mean ± sample
+/// `<root>/<method>/seed<S>/results.json` (what `train` writes; or `summary.json` from
+/// `eval --summary`, for zero-shot), summarised as mean ± sample
 /// standard deviation over seeds, with an SVG bar chart and SVG training curves.
 public struct RunReport {
     public struct Row: Equatable {
@@ -33,10 +34,13 @@ public struct RunReport {
             let seeds = (try fm.contentsOfDirectory(atPath: dir)).filter { $0.hasPrefix("seed") }.sorted()
             var base: [Double] = [], new: [Double] = [], hm: [Double] = []
             for seed in seeds {
-                let path = (dir as NSString).appendingPathComponent("\(seed)/results.json")
+                // train's results.json, or eval --summary's summary.json (zero-shot runs).
+                var path = (dir as NSString).appendingPathComponent("\(seed)/results.json")
+                if fm.contents(atPath: path) == nil { path = (dir as NSString).appendingPathComponent("\(seed)/summary.json") }
                 guard let data = fm.contents(atPath: path) else { continue }
                 let json = try JSONValue(parsing: data)
-                guard let b = json["base"]?["accuracy"]?.doubleValue, let n = json["new"]?["accuracy"]?.doubleValue else {
+                guard let b = json["base"]?["accuracy"]?.doubleValue ?? json["base"]?.doubleValue,
+                      let n = json["new"]?["accuracy"]?.doubleValue ?? json["new"]?.doubleValue else {
                     throw ConfigurationError("\(path): no base and new accuracies (was the run trained on base classes?)")
                 }
                 base.append(b)

@@ -36,8 +36,10 @@ let package = Package(
         .target(name: "Training", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets", "Distributed"]),
         // MPI communicator (and its single-process twin). Knows nothing of CLIP.
         .target(name: "Distributed", dependencies: ["CMPI"]),
+        // The built-in synthetic vision-language world: renderer, captions, domains, JPEG writer.
+        .target(name: "World", dependencies: ["AutoDiff", "TensorIO", "Datasets"]),
         .executableTarget(name: "metaprompt",
-                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "Training", "CBLAS"]),
+                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "Training", "World", "CBLAS"]),
 
         .target(name: "TestSupport", dependencies: ["AutoDiff"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "CLIP", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "TestSupport"]),
         .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]
 )

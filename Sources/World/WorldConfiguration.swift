@@ -1,0 +1,81 @@
+/// Everything that shapes a generated world, apart from the seed.
+///
+/// The defaults are the built-in demo world: 32×32 images, 4×4 supersampling, 4000
+/// pretraining pairs, 16 / 4 / 20 downstream train / val / test images per class, JPEG
+/// quality 95, and the downstream shift of ``DomainShift/downstreamDefault``.
+public struct WorldConfiguration: Sendable, Equatable {
+    /// Width and height of every image, in pixels (`≥ 8`). Object sizes and positions scale
+    /// with it (they are specified for 32 px).
+    public var imageSize: Int = 32
+    /// Sub-samples per pixel along each axis for anti-aliasing (`≥ 1`): 4 means 4×4.
+    public var supersampling: Int = 4
+    /// Number of pretraining image–caption pairs the writer writes (`≥ 0`).
+    public var pretrainingPairs: Int = 4000
+    /// Downstream train images per class (the few-shot pool; `≥ 0`).
+    public var trainPerClass: Int = 16
+    /// Downstream validation images per class (`≥ 0`).
+    public var validationPerClass: Int = 4
+    /// Downstream test images per class (`≥ 0`).
+    public var testPerClass: Int = 20
+    /// JPEG quality of written images, 1…100 (IJG scaling of the Annex K tables).
+    public var jpegQuality: Int = 95
+    /// How the downstream domain differs from the pretraining one.
+    public var downstream: DomainShift = .downstreamDefault
+
+    /// The default world.
+    public init() {}
+
+    /// Checks the ranges documented on each property.
+    func validate() {
+        precondition(imageSize >= 8, "imageSize must be at least 8, got \(imageSize)")
+        precondition(supersampling >= 1, "supersampling must be at least 1, got \(supersampling)")
+        precondition(pretrainingPairs >= 0 && trainPerClass >= 0 && validationPerClass >= 0 && testPerClass >= 0,
+                     "image counts must be non-negative, got pretraining \(pretrainingPairs), "
+                     + "train/val/test \(trainPerClass)/\(validationPerClass)/\(testPerClass)")
+        precondition((1...100).contains(jpegQuality), "jpegQuality must be in 1...100, got \(jpegQuality)")
+    }
+}
+
+/// The appearance changes of a domain relative to the plain (pretraining) rendering.
+///
+/// Applied in this order: the object's hue is rotated and its saturation scaled; the
+/// background is either one of the pretraining textures or smooth coloured blotches; the
+/// composed image (values in [0, 1]) goes through `v ← (v − ½)·c + ½ + b` with contrast
+/// `c ~ U[1 − contrastJitter, 1 + contrastJitter]` and brightness
+/// `b ~ U[−brightnessJitter, brightnessJitter]` drawn per image; then independent Gaussian
+/// noise of standard deviation `noiseStandardDeviation` (on the 0–255 scale) is added to
+/// every channel of every pixel before rounding and clamping to bytes.
+public struct DomainShift: Sendable, Equatable {
+    /// Added to every object's hue, in degrees.
+    public var hueRotation: Double
+    /// Multiplies the object's HSV saturation (1 keeps it).
+    public var saturationScale: Double
+    /// Smooth coloured blotches instead of the pretraining textures.
+    public var blotchBackgrounds: Bool
+    /// Half-width of the uniform brightness offset, on the [0, 1] scale.
+    public var brightnessJitter: Double
+    /// Half-width of the uniform contrast factor around 1.
+    public var contrastJitter: Double
+    /// Standard deviation of per-channel pixel noise on the 0–255 scale.
+    public var noiseStandardDeviation: Double
+
+    public init(hueRotation: Double, saturationScale: Double, blotchBackgrounds: Bool,
+                brightnessJitter: Double, contrastJitter: Double, noiseStandardDeviation: Double) {
+        self.hueRotation = hueRotation
+        self.saturationScale = saturationScale
+        self.blotchBackgrounds = blotchBackgrounds
+        self.brightnessJitter = brightnessJitter
+        self.contrastJitter = contrastJitter
+        self.noiseStandardDeviation = noiseStandardDeviation
+    }
+
+    /// No shift: the pretraining domain.
+    public static let none = DomainShift(hueRotation: 0, saturationScale: 1, blotchBackgrounds: false,
+                                         brightnessJitter: 0, contrastJitter: 0, noiseStandardDeviation: 0)
+
+    /// The demo world's downstream shift: hue rotated 30°, saturation × 0.6, blotch
+    /// backgrounds, brightness ±0.1, contrast ×[0.8, 1.2], noise σ 5.
+    public static let downstreamDefault = DomainShift(
+        hueRotation: 30, saturationScale: 0.6, blotchBackgrounds: true,
+        brightnessJitter: 0.1, contrastJitter: 0.2, noiseStandardDeviation: 5)
+}

@@ -106,6 +106,7 @@ public final class GRAMTrainer {
         log.say("gram: \(pairs.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s)")
 
         // 3. Meta-training.
+        try MethodFactory.validate(o.method, for: model.configuration)
         guard var learner = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed)) as? GRAMMetaLearner else {
             throw TrainingError("gram training needs the gram method configuration")
         }

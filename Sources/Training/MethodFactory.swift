@@ -54,6 +54,17 @@ public enum MethodFactory {
         return CLIPClassifier(model: model, tokenizer: tokenizer, classNames: classNames, contextTokens: c.textTokens)
     }
 
+    /// Checks that the prompts fit the model: deep prompts go before layers 1…L−1, so a
+    /// tower's depth may not exceed its layer count.
+    public static func validate(_ c: MethodConfiguration, for model: CLIPConfiguration) throws {
+        if c.textDepth > model.text.layers {
+            throw ConfigurationError("depth_text \(c.textDepth) exceeds the model's \(model.text.layers) text layers")
+        }
+        if c.visionDepth > model.vision.layers {
+            throw ConfigurationError("depth_vision \(c.visionDepth) exceeds the model's \(model.vision.layers) vision layers")
+        }
+    }
+
     /// Whether the method's step needs the frozen text target.
     public static func needsTextTarget(_ c: MethodConfiguration) -> Bool {
         c.method == "prometar" || c.textRegWeight != 0

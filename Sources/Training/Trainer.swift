@@ -98,6 +98,7 @@ public final class Trainer {
         let totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch
         let maxEpoch = max(o.epochs, (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch)
 
+        try MethodFactory.validate(o.method, for: model.configuration)
         var method = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed))
         if var m = method as? ProMetaRMethod {
             m.configuration.tasksPerStep = o.tasksPerStep

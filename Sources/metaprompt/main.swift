@@ -15,6 +15,7 @@ let commands: [any Command.Type] = [
     StepCommand.self,
     TrainCommand.self,
     ReportCommand.self,
+    WorldCommand.self,
     EvalCommand.self,
     InspectCommand.self,
     BenchCommand.self,

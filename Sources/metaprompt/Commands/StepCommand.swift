@@ -80,6 +80,7 @@ enum StepCommand: Command {
         let draws = try replayedDraws(batchFile, labels: labels)
 
         // The state: parameters and optimiser state, validated by the method.
+        try MethodFactory.validate(configuration, for: model.configuration)
         var stepper = MethodFactory.make(configuration, model: model, tokenizer: tokenizer, seed: seed)
         var parameters: [String: Tensor] = [:], optimizerState: [String: [Float]] = [:]
         for name in stateFile.names {

@@ -5,8 +5,8 @@ import MetaLearning
 
 /// A CLIP model and a task's class prompts, as the methods see it (`PromptedModel`).
 ///
-/// Class prompts are CoOp's: n placeholder tokens, the class name and a full stop
-/// ("X X X X golden retriever."); the text prompt's context replaces the placeholders.
+/// Class prompts are CoOp's: n stand-in "X" tokens, the class name and a full stop
+/// ("X X X X golden retriever."); the text prompt's context replaces the X tokens.
 public final class CLIPClassifier: PromptedModel, Sendable {
     public let model: CLIPModel
     /// Token ids of each class prompt (C rows of 77).
@@ -19,7 +19,7 @@ public final class CLIPClassifier: PromptedModel, Sendable {
         self.logitScale = Foundation.exp(model.weights["logit_scale"]!.scalar)
     }
 
-    /// Class prompts "X … X {name}." with `contextTokens` placeholders.
+    /// Class prompts "X … X {name}." with `contextTokens` X tokens.
     public convenience init(model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String], contextTokens: Int) {
         let prefix = Array(repeating: "X", count: contextTokens).joined(separator: " ")
         let prompts = classNames.map { contextTokens > 0 ? "\(prefix) \($0)." : "\($0)." }

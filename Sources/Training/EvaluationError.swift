@@ -8,7 +8,7 @@ public enum EvaluationError: Error, CustomStringConvertible, Sendable, Equatable
     case emptySplit(split: String, listFile: String)
     /// The model directory's preprocessing does not produce the model's input size.
     case preprocessorMismatch(path: String, message: String)
-    /// A zero-shot template without the `{}` placeholder for the class name.
+    /// A zero-shot template without the `{}` slot for the class name.
     case templateWithoutPlaceholder(template: String)
     /// A results file (for the base-to-new summary) that cannot be used.
     case badResults(path: String, message: String)

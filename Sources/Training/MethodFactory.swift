@@ -44,7 +44,7 @@ public enum MethodFactory {
         }
     }
 
-    /// Class prompts for the method: "X … X {name}." with the text context's placeholders, or
+    /// Class prompts for the method: "X … X {name}." with the text context's X tokens, or
     /// CLIP's "a photo of a {name}." when the text tower has no prompt.
     public static func classifier(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String]) -> CLIPClassifier {
         if c.textTokens == 0 {

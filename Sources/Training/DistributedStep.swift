@@ -14,6 +14,9 @@ import MetaLearning
 public struct DistributedStep {
     public let communicator: any Communicator
     public let seed: UInt64
+    /// Benchmarks only: a barrier before the reduction, so the time spent waiting for the
+    /// slowest rank is measured apart from the reduction itself. Training leaves it off.
+    public var separatesWaiting = false
     /// Stream purpose of a step's virtual task draws ("task").
     static let taskPurpose: UInt64 = 0x7461_736B
 
@@ -22,14 +25,22 @@ public struct DistributedStep {
         self.seed = seed
     }
 
+    /// What one step spent, in seconds, beside computing: combining the meta-gradients
+    /// (packing, fixed-point conversion, all-reduces) and, with `separatesWaiting`, waiting
+    /// at a barrier for the slowest rank first.
+    public struct Timing {
+        public var reductionSeconds = 0.0
+        public var waitSeconds = 0.0
+    }
+
     /// One step of `method` on this rank's share of the work; returns the step's losses,
     /// identical on every rank.
     public func run(_ method: inout any PromptMethod, model classifier: PromptedModel, batch: LabelledBatch, textTarget: Tensor?,
-                    step: Int, rates: [String: Double]) throws -> (losses: [String: Float], reductionSeconds: Double) {
+                    step: Int, rates: [String: Double]) throws -> (losses: [String: Float], timing: Timing) {
         let stream = RandomStream(seed: seed, Self.taskPurpose, UInt64(step))
         guard var prometar = method as? ProMetaRMethod else {
             // Base methods: one step on the whole batch, computed identically on every rank.
-            return (method.step(model: classifier, batch: batch, context: StepContext(textTarget: textTarget, stream: stream, learningRates: rates)), 0)
+            return (method.step(model: classifier, batch: batch, context: StepContext(textTarget: textTarget, stream: stream, learningRates: rates)), Timing())
         }
         let c = prometar.configuration
         let (stage1, targets) = ProMetaR.stageOne(model: classifier, batch: batch, textTarget: textTarget!, state: &prometar.state,
@@ -37,7 +48,7 @@ public struct DistributedStep {
         var losses = ProMetaR.stage1Scalars(stage1)
         // Task t's draws come from substream t whichever rank runs it.
         let draws = prometar.draws(labels: batch.labels, stream: stream)
-        if draws.isEmpty { method = prometar; return (losses, 0) }  // one class in the batch: no meta step
+        if draws.isEmpty { method = prometar; return (losses, Timing()) }  // one class in the batch: no meta step
         let promptNames = prometar.state.prompts.keys.sorted(), regulatorNames = prometar.state.regulator.keys.sorted()
         let shapes = promptNames.map { prometar.state.prompts[$0]!.shape } + regulatorNames.map { prometar.state.regulator[$0]!.shape }
         var segments: [Range<Int>] = []
@@ -47,13 +58,17 @@ public struct DistributedStep {
             offset += shape.product
         }
         let sharding = TaskSharding(taskCount: draws.count, rankCount: communicator.size)
+        let clock = ContinuousClock()
         var local: [[Float]] = []
+        var packing = Duration.zero
         for t in sharding.tasks(ofRank: communicator.rank) {
             let g = ProMetaR.metaGradients(model: classifier, batch: batch, targets: targets, prompts: prometar.state.prompts,
                                            regulator: prometar.state.regulator, draws: draws[t], configuration: c)
             guard g.loss.scalar.isFinite else {
                 throw TrainingError("meta loss is \(g.loss.scalar) at step \(step + 1), task \(t); stopping, the last good checkpoint is kept")
             }
+            let packStart = clock.now
+            defer { packing += clock.now - packStart }
             var v: [Float] = []
             v.reserveCapacity(offset)
             for n in promptNames { v += g.prompts[n]!.storage }
@@ -61,26 +76,36 @@ public struct DistributedStep {
             v += [g.loss.scalar, g.queryCrossEntropy.scalar]
             local.append(v)
         }
+        var timing = Timing()
+        if separatesWaiting {
+            let waitStart = clock.now
+            try communicator.barrier()
+            timing.waitSeconds = Self.seconds(clock.now - waitStart)
+        }
         let mean: [Float]
-        let clock = ContinuousClock(), reduceStart = clock.now
+        let reduceStart = clock.now
         do {
             mean = try DeterministicMean.mean(local: local, length: offset, segments: segments, taskCount: draws.count, communicator: communicator)
         } catch let error as DeterministicMean.NonFinite {
             throw TrainingError("a meta-gradient is not finite at step \(step + 1) (\(error)); stopping, the last good checkpoint is kept")
         }
-        let reduced = clock.now - reduceStart
         var promptGrads: [String: Tensor] = [:], regulatorGrads: [String: Tensor] = [:]
         for (i, n) in promptNames.enumerated() { promptGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]])) }
         for (j, n) in regulatorNames.enumerated() {
             let i = promptNames.count + j
             regulatorGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]]))
         }
+        timing.reductionSeconds = Self.seconds(clock.now - reduceStart + packing)
         ProMetaR.applyMeta(state: &prometar.state, prompts: promptGrads, regulator: regulatorGrads,
                            promptLR: rates["prompts"]!, regulatorLR: rates["regulator"]!)
         losses["loss.meta"] = mean[segments[segments.count - 2]].first!
         losses["loss.query_ce"] = mean[segments[segments.count - 1]].first!
         method = prometar
-        return (losses, Double(reduced.components.seconds) + Double(reduced.components.attoseconds) * 1e-18)
+        return (losses, timing)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
 }

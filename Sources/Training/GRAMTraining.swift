@@ -26,6 +26,8 @@ public struct GRAMTrainingOptions: Sendable {
     public var checkpointEvery: Int
     public var logEvery: Int
     public var resume: Bool
+    /// Print progress (rank 0); off, the lines still go to log.txt.
+    public var printsProgress = true
 
     public init(modelDirectory: String, pairsFile: String, seed: Int, steps: Int, tasksPerStep: Int, domains: Int, classesPerDomain: Int,
                 ways: Int, supportShots: Int, queryShots: Int, outputDirectory: String, method: MethodConfiguration,
@@ -73,7 +75,7 @@ public final class GRAMTrainer {
     public func run() throws {
         let o = options
         let isRoot = communicator.rank == 0
-        let log = try RunLog(directory: o.outputDirectory, enabled: isRoot)
+        let log = try RunLog(directory: o.outputDirectory, enabled: isRoot, echo: o.printsProgress)
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
         let model = try CLIPModel(directory: o.modelDirectory)
         let tokenizer = try CLIPTokenizer(modelDirectory: o.modelDirectory)

@@ -26,7 +26,8 @@ public struct OptimizerSettings: Sendable, Equatable {
 /// `text_reg_weight`, `image_reg_weight`, `prompt_optim` / `regulator_optim`
 /// (`lr`, `momentum`, `weight_decay`, `warmup_lr`, `warmup_epochs`), `adapt_lr`, `lr_ratio`,
 /// `first_order`, `dim_rate`, `tasks_per_step`, `mixup_alpha`, `mixup_beta`, `ctx_init`,
-/// `inner_steps`, `inner_lr`, `group_size`.
+/// `inner_steps`, `inner_lr`, `group_size`, `text_target_templates` (an array of strings
+/// with `{}`).
 public struct MethodConfiguration: Sendable, Equatable {
     public var method: String
     public var textTokens: Int
@@ -39,6 +40,10 @@ public struct MethodConfiguration: Sendable, Equatable {
     public var regulatorOptimizer: OptimizerSettings
     /// Words whose token embeddings initialise the text context when it has ≤ 4 tokens.
     public var contextInit = "a photo of a"
+    /// Templates (`{}` for the class name) whose frozen features, averaged, are the text
+    /// regulariser's target: the 60 ImageNet templates as PromptSRC/ProMetaR, unless a
+    /// model's vocabulary calls for others (the demo world's captions).
+    public var textTargetTemplates = ImageNetTemplates.all
     public var prometar = ProMetaRConfiguration()
     public var gram = GRAMConfiguration()
 
@@ -129,6 +134,12 @@ public struct MethodConfiguration: Sendable, Equatable {
             case "ctx_init":
                 guard let s = value.stringValue else { throw ConfigurationError("\(source): 'ctx_init' must be a string") }
                 c.contextInit = s
+            case "text_target_templates":
+                guard let list = value.arrayValue, !list.isEmpty,
+                      let templates = Optional(list.compactMap(\.stringValue)), templates.count == list.count, templates.allSatisfy({ $0.contains("{}") }) else {
+                    throw ConfigurationError("\(source): 'text_target_templates' must be a non-empty array of strings that each contain {}")
+                }
+                c.textTargetTemplates = templates
             case "inner_steps": c.gram.innerSteps = try int()
             case "inner_lr": c.gram.innerLR = Float(try number())
             case "group_size": c.gram.groupSize = try int()

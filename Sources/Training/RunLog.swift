@@ -6,19 +6,24 @@ public final class RunLog {
     let logPath: String
     let metricsPath: String
     let enabled: Bool
+    /// Whether `say` also prints (a sweep of runs keeps each run's lines in its log.txt).
+    let echo: Bool
 
-    public init(directory: String, enabled: Bool) throws {
+    public init(directory: String, enabled: Bool, echo: Bool = true) throws {
         logPath = (directory as NSString).appendingPathComponent("log.txt")
         metricsPath = (directory as NSString).appendingPathComponent("metrics.jsonl")
         self.enabled = enabled
+        self.echo = echo
         if enabled { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
     }
 
     /// Prints `line` and appends it to log.txt (rank 0 only; other ranks stay quiet).
     public func say(_ line: String) {
         guard enabled else { return }
-        print(line)
-        fflush(nil)
+        if echo {
+            print(line)
+            fflush(nil)
+        }
         append(line + "\n", to: logPath)
     }
 
@@ -29,7 +34,7 @@ public final class RunLog {
     }
 
     func append(_ text: String, to path: String) {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { return }
         handle.seekToEndOfFile()
         handle.write(Data(text.utf8))

@@ -31,6 +31,8 @@ public struct TrainingOptions: Sendable {
     public var initialisation: String? = nil
     /// Evaluate on the test split at the end (base and new classes after base training).
     public var evaluate = true
+    /// Print progress (rank 0); off, the lines still go to log.txt.
+    public var printsProgress = true
 
     public init(modelDirectory: String, source: DatasetSource, shots: Int, subsample: ClassSubset, seed: Int, batchSize: Int,
                 tasksPerStep: Int, maxSteps: Int?, epochs: Int, outputDirectory: String, method: MethodConfiguration,
@@ -82,7 +84,7 @@ public final class Trainer {
     public func run() throws {
         let o = options
         let isRoot = communicator.rank == 0
-        let log = try RunLog(directory: o.outputDirectory, enabled: isRoot)
+        let log = try RunLog(directory: o.outputDirectory, enabled: isRoot, echo: o.printsProgress)
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
 
         let model = try CLIPModel(directory: o.modelDirectory)
@@ -111,7 +113,8 @@ public final class Trainer {
         }
         let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: data.classnames)
         let textTarget = MethodFactory.needsTextTarget(o.method)
-            ? classifier.frozenTextTarget(templateTokens: CLIPClassifier.templateTokens(tokenizer: tokenizer, classNames: data.classnames)) : nil
+            ? classifier.frozenTextTarget(templateTokens: CLIPClassifier.templateTokens(tokenizer: tokenizer, classNames: data.classnames,
+                                                                                    templates: o.method.textTargetTemplates)) : nil
         let schedules = ["prompts": o.method.promptOptimizer.schedule(maxEpoch: maxEpoch),
                          "regulator": o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch)]
 
@@ -187,12 +190,24 @@ public final class Trainer {
     func evaluate(model: CLIPModel, tokenizer: CLIPTokenizer, preprocessor: CLIPPreprocessor, log: RunLog) throws {
         let o = options
         let promptsPath = (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors")
-        let evaluation = Evaluation(model: model, tokenizer: tokenizer, preprocessor: preprocessor)
-        let prompts = try EvaluationPrompts.load(contentsOf: promptsPath, configuration: model.configuration)
+        try Self.evaluate(Evaluation(model: model, tokenizer: tokenizer, preprocessor: preprocessor), source: o.source,
+                          subsets: o.subsample == .base ? [.base, .new] : [o.subsample],
+                          prompts: try EvaluationPrompts.load(contentsOf: promptsPath, configuration: model.configuration),
+                          fields: ["method": .string(o.method.method), "prompts": .string(promptsPath)],
+                          log: log, outputDirectory: o.outputDirectory)
+    }
+
+    /// Test accuracy of `prompts` on each subset, with the harmonic mean when both base and
+    /// new are evaluated: Dassl's lines to `log`, the numbers (and `fields`) to
+    /// `outputDirectory/results.json`, written atomically.
+    /// - Returns: accuracy (%) by subset.
+    @discardableResult
+    public static func evaluate(_ evaluation: Evaluation, source: DatasetSource, subsets: [ClassSubset], prompts: EvaluationPrompts,
+                                fields: [String: JSONValue], log: RunLog, outputDirectory: String) throws -> [ClassSubset: Double] {
         var results = JSONObject()
         var accuracy: [ClassSubset: Double] = [:]
-        for subset in o.subsample == .base ? [ClassSubset.base, .new] : [o.subsample] {
-            let set = try EvaluationSet.load(o.source, split: .test, subset: subset)
+        for subset in subsets {
+            let set = try EvaluationSet.load(source, split: .test, subset: subset)
             let result = try evaluation.run(set, prompts: prompts)
             log.say("Evaluate on the *test* set (\(subset.rawValue) classes)")
             for line in result.metrics.dasslReport(perClass: false) { log.say(line) }
@@ -206,10 +221,10 @@ public final class Trainer {
             for line in summary.report { log.say(line) }
             results["harmonic_mean"] = .double(summary.harmonicMean)
         }
-        results["method"] = .string(o.method.method)
-        results["prompts"] = .string(promptsPath)
+        for key in fields.keys.sorted() { results[key] = fields[key]! }
         try AtomicFile.write(JSONValue.object(results).serialized(pretty: true) + "\n",
-                             to: (o.outputDirectory as NSString).appendingPathComponent("results.json"))
+                             to: (outputDirectory as NSString).appendingPathComponent("results.json"))
+        return accuracy
     }
 
     static func duration(_ seconds: Double) -> String {

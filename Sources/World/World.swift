@@ -96,6 +96,16 @@ public enum World {
         return words.sorted()
     }()
 
+    /// Class-prompt templates in the captions' own words, `{}` for the class name: the
+    /// caption templates that name colour then shape together, without size or background
+    /// ("a photo of a {} .", "there is a {} .", …). The demo's text regulariser averages
+    /// these instead of the 60 ImageNet templates, whose words the world's vocabulary lacks.
+    public static let promptTemplates: [String] = CaptionWriter.templates.compactMap { template in
+        guard template.contains("{color} {shape}"), !template.contains("{texture}") else { return nil }
+        return template.replacingOccurrences(of: "{size} ", with: "").replacingOccurrences(of: " {background}", with: "")
+            .replacingOccurrences(of: "{color} {shape}", with: "{}")
+    }
+
     // MARK: Samples
 
     /// Pretraining sample `index` (any `index ≥ 0`; the writer writes `0..<pretrainingPairs`):

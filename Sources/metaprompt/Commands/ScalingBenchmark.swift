@@ -41,25 +41,28 @@ struct ScalingBenchmark {
             state: ProMetaRState(prompts: prompts, regulator: regulator, promptOptimizer: method.promptOptimizer.sgd,
                                  regulatorOptimizer: method.regulatorOptimizer.sgd),
             configuration: method.prometar)
-        let stepper = DistributedStep(communicator: comm, seed: 1)
+        var stepper = DistributedStep(communicator: comm, seed: 1)
+        stepper.separatesWaiting = true
         let rates = ["prompts": 0.0025, "regulator": 0.00025]
         _ = try stepper.run(&prometar, model: classifier, batch: batch, textTarget: target, step: 0, rates: rates)  // warm-up
         try comm.barrier()
         let clock = ContinuousClock(), start = clock.now
-        var reduction = 0.0
+        var reduction = 0.0, waiting = 0.0
         for step in 1...steps {
-            reduction += try stepper.run(&prometar, model: classifier, batch: batch, textTarget: target, step: step, rates: rates).reductionSeconds
+            let timing = try stepper.run(&prometar, model: classifier, batch: batch, textTarget: target, step: step, rates: rates).timing
+            reduction += timing.reductionSeconds
+            waiting += timing.waitSeconds
         }
         try comm.barrier()
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        var reductions = [Float(reduction)]
-        try comm.allReduceMax(&reductions)
+        var shares = [Float(reduction / seconds), Float(waiting / seconds)]
+        try comm.allReduceMax(&shares)
         if comm.rank == 0 {
             let parameters = prometar.parameters.values.reduce(0) { $0 + $1.count }
-            print(String(format: "SCALING ranks=%d tasks=%d seconds_per_step=%.3f tasks_per_second=%.4f reduction_share=%.4f parameters=%d",
+            print(String(format: "SCALING ranks=%d tasks=%d seconds_per_step=%.3f tasks_per_second=%.4f reduction_share=%.4f wait_share=%.4f parameters=%d",
                          comm.size, method.prometar.tasksPerStep, seconds / Double(steps),
-                         Double(steps * method.prometar.tasksPerStep) / seconds, Double(reductions[0]) / seconds, parameters))
+                         Double(steps * method.prometar.tasksPerStep) / seconds, Double(shares[0]), Double(shares[1]), parameters))
         }
         try (comm as? MPICommunicator)?.finalize()
     }
@@ -72,7 +75,7 @@ struct ScalingBenchmark {
         guard let mpirun = path.split(separator: ":").map({ "\($0)/mpirun" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw BenchmarkError(description: "mpirun not found (apt-get install openmpi-bin)")
         }
-        var results: [Int: (rate: Double, share: Double, line: String)] = [:]
+        var results: [Int: (rate: Double, share: Double, wait: Double, line: String)] = [:]
         for ranks in [1, 2] {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: mpirun)
@@ -90,11 +93,11 @@ struct ScalingBenchmark {
                 let kv = f.split(separator: "=")
                 return (String(kv[0]), String(kv[1]))
             })
-            results[ranks] = (Double(fields["tasks_per_second"]!)!, Double(fields["reduction_share"]!)!, String(line))
+            results[ranks] = (Double(fields["tasks_per_second"]!)!, Double(fields["reduction_share"]!)!, Double(fields["wait_share"]!)!, String(line))
             print(line)
         }
         let efficiency = results[2]!.rate / (2 * results[1]!.rate)
-        print(String(format: "weak scaling efficiency 1 → 2 ranks: %.1f%%; combining meta-gradients: %.2f%% of a step (2 ranks)",
-                     100 * efficiency, 100 * results[2]!.share))
+        print(String(format: "weak scaling efficiency 1 → 2 ranks: %.1f%%; combining meta-gradients (packing, fixed point, all-reduce): %.2f%% of a step; waiting for the slower rank before it: %.2f%% (2 ranks)",
+                     100 * efficiency, 100 * results[2]!.share, 100 * results[2]!.wait))
     }
 }

@@ -2,18 +2,20 @@ import AutoDiff
 import Datasets
 import Distributed
 import Foundation
+import TensorIO
 import Training
 import World
 
 /// `metaprompt world`: the built-in synthetic world (issue 7): generate it, pretrain a tiny
-/// CLIP on it. The base-to-new comparison runs through `train`, `eval` and `report`
-/// (deploy/run.sh strings them together).
+/// CLIP on it, compare the methods base-to-new on it (deploy/run.sh strings them together).
 enum WorldCommand: Command {
     static let name = "world"
-    static let summary = "generate the built-in synthetic world; pretrain a tiny CLIP on it"
+    static let summary = "generate the built-in synthetic world; pretrain a tiny CLIP on it; compare the methods on it"
     static let usage = """
         usage: metaprompt world generate --output DIR [--seed S] [--pairs N]
                metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B]
+               metaprompt world compare --world DIR --model DIR --output DIR [--seeds 1,2,3] [--epochs E]
+                                        [--gram-steps N] [--methods m1,m2,...]
 
         generate  writes DIR/world (downstream dataset in the Dassl layout: 48 colour × shape
                   classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
@@ -24,10 +26,26 @@ enum WorldCommand: Command {
                   (symmetric InfoNCE, AdamW, warm-up + cosine; batch B = 128 in micro-batches
                   of 32 combined rank-count-independently) and writes a Hugging Face CLIP
                   directory to DIR. Runs under mpirun like train.
+        compare   base-to-new on the generated world (DIR/world, DIR/pretrain/pairs.tsv) with
+                  the pretrained model: zero-shot ("a photo of a {}."), coop, ivlp, ivlp_reg
+                  (IVLP + the PromptSRC-style regularisers), prometar, prometar_lr_ratio0 (the
+                  control: ProMetaR with no meta-gradient), gram_coop and gram_ivlp (GRAM
+                  meta-trained on the caption pairs for --gram-steps steps, default 100, then
+                  initialising and regulating coop / ivlp); each for every seed (default 1,2,3),
+                  16 shots, batch 4, E epochs (default 10). Settings for the tiny model: prompt
+                  lr 0.01 (the paper's 0.0025 barely moves it), regulator lr 0.001, adapt_lr =
+                  lr_ratio = 5e-4, 4+4 tokens, depth 3+3 of 4 layers (the paper's 9 of 12), CoOp
+                  4 tokens from "a photo of a"; the text regulariser averages the world's own
+                  prompt templates. Under mpirun the runs are spread over the ranks (each run is
+                  a one-process train, so its result does not depend on the rank count); runs
+                  already done with the same settings are kept. Writes DIR/<method>/seed<S>/
+                  (each run's log.txt, metrics.jsonl, prompts.safetensors, results.json) and
+                  DIR/results.json, table.txt, chart.svg, curves.svg.
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size"])
+        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs",
+                                                  "gram-steps", "methods"])
         if args.wantsHelp { print(usage); return }
         let seed = UInt64(try args.int("seed", default: 1))
         switch args.positional {
@@ -48,10 +66,82 @@ enum WorldCommand: Command {
                     return (s.image, s.caption)
                 }.run()
             }
+        case ["compare"]:
+            try compare(args)
         case []:
-            throw UsageError("missing subcommand (generate or pretrain)")
+            throw UsageError("missing subcommand (generate, pretrain or compare)")
         default:
             throw UsageError("unknown subcommand '\(args.positional.joined(separator: " "))'")
+        }
+    }
+
+    /// The comparison's methods, in table order: (name, kind for a seed, relative cost).
+    static func comparisonRuns(seeds: [Int]) -> [(name: String, runs: [SweepRun])] {
+        let templates: JSONValue = .array(World.promptTemplates.map { .string($0) })
+        func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(pairs)) }
+        let optimisers: [(String, JSONValue)] = [("prompt_optim", object([("lr", .double(0.01))])),
+                                                 ("regulator_optim", object([("lr", .double(0.001))]))]
+        let deep: [(String, JSONValue)] = [("n_ctx_text", .int(4)), ("n_ctx_vision", .int(4)), ("depth_text", .int(3)), ("depth_vision", .int(3))]
+        let coop = object([("n_ctx_text", .int(4)), ("ctx_init", .string("a photo of a"))] + optimisers)
+        let ivlp = object(deep + optimisers)
+        let ivlpReg = object(deep + optimisers + [("text_reg_weight", .double(50)), ("image_reg_weight", .double(20)),
+                                                  ("text_target_templates", templates)])
+        let prometar = object(deep + optimisers + [("text_target_templates", templates)])
+        let control = object(deep + optimisers + [("text_target_templates", templates), ("lr_ratio", .double(0))])
+        let gramShared: [(String, JSONValue)] = optimisers + [("inner_lr", .double(0.01))]
+        let gramCoop = object([("n_ctx_text", .int(4)), ("n_ctx_vision", .int(0)), ("depth_text", .int(1)), ("depth_vision", .int(0)),
+                               ("ctx_init", .string("a photo of a"))] + gramShared)
+        let gramIVLP = object(deep + gramShared)
+        // Costs: seconds per run measured on one core (release build, default settings).
+        let table: [(String, (Int) -> SweepRun.Kind, Double)] = [
+            ("zeroshot", { _ in .zeroShot(template: EvaluationPrompts.defaultTemplate) }, 1),
+            ("coop", { _ in .train(method: "coop", config: coop) }, 10),
+            ("ivlp", { _ in .train(method: "ivlp", config: ivlp) }, 10),
+            ("ivlp_reg", { _ in .train(method: "ivlp", config: ivlpReg) }, 12),
+            ("prometar", { _ in .train(method: "prometar", config: prometar) }, 40),
+            ("prometar_lr_ratio0", { _ in .train(method: "prometar", config: control) }, 40),
+            ("gram_coop", { _ in .gramThenTrain(gram: gramCoop, method: "coop", config: coop) }, 12),
+            ("gram_ivlp", { _ in .gramThenTrain(gram: gramIVLP, method: "ivlp", config: ivlp) }, 12),
+        ]
+        return table.map { name, kind, cost in
+            (name, seeds.map { SweepRun(name: name, seed: $0, kind: kind($0), cost: cost) })
+        }
+    }
+
+    static func compare(_ args: Arguments) throws {
+        let world = try args.required("world"), output = try args.required("output")
+        let seeds = try (args.string("seeds") ?? "1,2,3").split(separator: ",").map { text -> Int in
+            guard let s = Int(text), s >= 0 else { throw UsageError("--seeds takes comma-separated non-negative integers, got '\(text)'") }
+            return s
+        }
+        guard !seeds.isEmpty else { throw UsageError("--seeds is empty") }
+        var methods = comparisonRuns(seeds: seeds)
+        if let chosen = args.string("methods") {
+            let names = chosen.split(separator: ",").map(String.init)
+            for n in names where !methods.contains(where: { $0.name == n }) {
+                throw UsageError("unknown method '\(n)' for --methods; one of \(methods.map(\.name).joined(separator: ", "))")
+            }
+            methods = methods.filter { names.contains($0.name) }
+        }
+        var sweep = BaseToNewSweep(modelDirectory: try args.required("model"),
+                                   source: .custom(splitFile: world + "/world/split_zhou_World.json", imageRoot: world + "/world/images"),
+                                   pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
+        sweep.epochs = try args.int("epochs", default: 10, in: 1...100_000)
+        sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
+        try TrainCommand.launch { communicator in
+            if communicator.rank == 0 {
+                print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/<method>/seed<S>/log.txt")
+                fflush(nil)
+            }
+            let report = try sweep.run(communicator: communicator) { print($0); fflush(nil) }
+            if communicator.rank == 0 {
+                print(report.table)
+                try AtomicFile.write(report.table + "\n", to: output + "/table.txt")
+                try AtomicFile.write(report.json.serialized(pretty: true) + "\n", to: output + "/results.json")
+                try AtomicFile.write(report.chartSVG, to: output + "/chart.svg")
+                try AtomicFile.write(report.curvesSVG, to: output + "/curves.svg")
+                print("written: \(output)/results.json, table.txt, chart.svg, curves.svg")
+            }
         }
     }
 }

@@ -1,0 +1,187 @@
+import AutoDiff
+import CLIP
+import Datasets
+import Distributed
+import Foundation
+import MetaLearning
+import TensorIO
+
+/// One entry of a base-to-new comparison: a named method configuration on one seed.
+public struct SweepRun: Sendable {
+    public enum Kind: Sendable {
+        /// Zero-shot CLIP with one template (no training).
+        case zeroShot(template: String)
+        /// `metaprompt train --method <method> --config <config>` on the base classes.
+        case train(method: String, config: JSONValue)
+        /// GRAM meta-training on the caption pairs with `gram` (its prompt shapes those of
+        /// the downstream run), then `train --init` from its output.
+        case gramThenTrain(gram: JSONValue, method: String, config: JSONValue)
+    }
+
+    /// The row name in the table, and the run's directory `<root>/<name>/seed<S>`.
+    public var name: String
+    public var seed: Int
+    public var kind: Kind
+    /// Relative cost, for spreading runs over ranks (only the balance depends on it).
+    public var cost: Double
+
+    public init(name: String, seed: Int, kind: Kind, cost: Double) {
+        self.name = name
+        self.seed = seed
+        self.kind = kind
+        self.cost = cost
+    }
+}
+
+/// A base-to-new comparison of methods over seeds, its runs spread over the ranks of a job.
+///
+/// Each run is an ordinary single-process `train` (or zero-shot evaluation) in
+/// `<root>/<name>/seed<S>/` — log.txt, metrics.jsonl, config.json, prompts.safetensors,
+/// results.json — so its result does not depend on the rank that ran it or on how many ranks
+/// there are. Runs are assigned longest-first to the least-loaded rank (by `cost`); a GRAM
+/// run carries its own meta-training, so no run waits for another rank. A run whose
+/// results.json exists with the same config.json is kept, so an interrupted sweep continues
+/// where it stopped. Rank 0 prints a line per finished run of its own; at the end, after
+/// every rank is done, it reads all results (``RunReport``).
+public struct BaseToNewSweep {
+    public var modelDirectory: String
+    public var source: DatasetSource
+    /// Image–caption pairs for GRAM meta-training.
+    public var pairsFile: String?
+    public var root: String
+    public var shots = 16
+    public var batchSize = 4
+    public var epochs = 10
+    /// GRAM meta-training steps and task shape (`train --method gram` options).
+    public var gramSteps = 100
+    public var gramDomains = 4
+    public var gramClassesPerDomain = 8
+    public var gramWays = 4
+    public var runs: [SweepRun]
+
+    public init(modelDirectory: String, source: DatasetSource, pairsFile: String?, root: String, runs: [SweepRun]) {
+        self.modelDirectory = modelDirectory
+        self.source = source
+        self.pairsFile = pairsFile
+        self.root = root
+        self.runs = runs
+    }
+
+    /// Run indices of each rank: longest first to the rank with the least cost so far (ties:
+    /// the lower index first, the lower rank first), each rank's list in sweep order.
+    public static func assignment(costs: [Double], ranks: Int) -> [[Int]] {
+        precondition(ranks >= 1, "a sweep needs at least one rank")
+        var load = [Double](repeating: 0, count: ranks), lists = [[Int]](repeating: [], count: ranks)
+        for i in costs.indices.sorted(by: { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }) {
+            let r = load.indices.min(by: { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 })!
+            load[r] += costs[i]
+            lists[r].append(i)
+        }
+        return lists.map { $0.sorted() }
+    }
+
+    /// The directory of `run`.
+    public func directory(of run: SweepRun) -> String { "\(root)/\(run.name)/seed\(run.seed)" }
+
+    /// Runs this rank's share, waits for every rank, and returns the report (on every rank).
+    /// - Parameter progress: called on rank 0 with a line per finished run of its own.
+    public func run(communicator: any Communicator, progress: (String) -> Void) throws -> RunReport {
+        let mine = Self.assignment(costs: runs.map(\.cost), ranks: communicator.size)[communicator.rank]
+        let clock = ContinuousClock(), began = clock.now
+        for (k, i) in mine.enumerated() {
+            let run = runs[i], start = clock.now
+            let kept = try perform(run)
+            if communicator.rank == 0 {
+                let summary = (try? Self.summary(of: directory(of: run))) ?? ""
+                progress(String(format: "[rank 0: %d/%d] %@ seed %d %@ %@ (%@; %@ so far)", k + 1, mine.count, run.name, run.seed,
+                                kept ? "kept" : "done:", summary, Trainer.duration(Self.seconds(clock.now - start)),
+                                Trainer.duration(Self.seconds(clock.now - began))))
+            }
+        }
+        try communicator.barrier()
+        return try RunReport(root: root, order: runs.map(\.name))
+    }
+
+    /// Performs `run` unless its results are already there for the same configuration.
+    /// - Returns: whether earlier results were kept.
+    func perform(_ run: SweepRun) throws -> Bool {
+        let dir = directory(of: run)
+        let configText = try self.configText(run)
+        let results = (dir as NSString).appendingPathComponent("results.json")
+        let recorded = (dir as NSString).appendingPathComponent("sweep.json")
+        if FileManager.default.fileExists(atPath: results),
+           let previous = FileManager.default.contents(atPath: recorded), String(decoding: previous, as: UTF8.self) == configText {
+            return true
+        }
+        // A stale or partial run of another configuration starts over.
+        if FileManager.default.fileExists(atPath: dir) { try FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let local = LocalCommunicator()
+        switch run.kind {
+        case .zeroShot(let template):
+            let log = try RunLog(directory: dir, enabled: true, echo: false)
+            let evaluation = try Evaluation(modelDirectory: modelDirectory)
+            try Trainer.evaluate(evaluation, source: source, subsets: [.base, .new], prompts: try EvaluationPrompts.checkedTemplate(template),
+                                 fields: ["method": .string("zeroshot"), "template": .string(template)], log: log, outputDirectory: dir)
+        case .train(let method, let config):
+            try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: nil),
+                        communicator: local).run()
+        case .gramThenTrain(let gram, let method, let config):
+            guard let pairsFile else { throw TrainingError("\(run.name): GRAM runs need image-caption pairs") }
+            var options = GRAMTrainingOptions(
+                modelDirectory: modelDirectory, pairsFile: pairsFile, seed: run.seed, steps: gramSteps, tasksPerStep: 1,
+                domains: gramDomains, classesPerDomain: gramClassesPerDomain, ways: gramWays, supportShots: 2, queryShots: 2,
+                outputDirectory: dir + "/gram", method: try MethodConfiguration.load(method: "gram", json: gram, source: "\(run.name) (gram)"),
+                checkpointEvery: gramSteps, logEvery: 10, resume: false)
+            options.printsProgress = false
+            try GRAMTrainer(options: options, communicator: local).run()
+            try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: dir + "/gram/prompts.safetensors"),
+                        communicator: local).run()
+        }
+        try AtomicFile.write(configText, to: recorded)
+        return false
+    }
+
+    func trainingOptions(_ run: SweepRun, method: String, config: JSONValue, directory: String, initialisation: String?) throws -> TrainingOptions {
+        let configuration = try MethodConfiguration.load(method: method, json: config, source: run.name)
+        var resolved = config.objectValue ?? JSONObject()
+        resolved["method"] = .string(method)
+        resolved["shots"] = .int(Int64(shots))
+        resolved["seed"] = .int(Int64(run.seed))
+        resolved["batch_size"] = .int(Int64(batchSize))
+        resolved["subsample"] = .string("base")
+        var options = TrainingOptions(
+            modelDirectory: modelDirectory, source: source, shots: shots, subsample: .base, seed: run.seed, batchSize: batchSize,
+            tasksPerStep: 1, maxSteps: nil, epochs: epochs, outputDirectory: directory, method: configuration,
+            checkpointEvery: 1_000_000, logEvery: 10, resume: false, resolvedConfiguration: .object(resolved))
+        options.initialisation = initialisation
+        options.printsProgress = false
+        return options
+    }
+
+    /// What identifies a run's results: its kind and configuration, the sweep's shared
+    /// settings and the model (its weights file's size and modification time).
+    func configText(_ run: SweepRun) throws -> String {
+        let weights = (modelDirectory as NSString).appendingPathComponent("model.safetensors")
+        let attributes = try FileManager.default.attributesOfItem(atPath: weights)
+        let model = "\(weights) \(attributes[.size] ?? "?") \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        let shared = "shots \(shots) batch \(batchSize) epochs \(epochs) gram \(gramSteps)/\(gramDomains)/\(gramClassesPerDomain)/\(gramWays) model \(model)"
+        switch run.kind {
+        case .zeroShot(let template): return "zeroshot \(template)\n\(shared)\n"
+        case .train(let method, let config): return "\(method) \(config.serialized())\n\(shared)\n"
+        case .gramThenTrain(let gram, let method, let config): return "gram \(gram.serialized()) then \(method) \(config.serialized())\n\(shared)\n"
+        }
+    }
+
+    /// "base 71.2 new 64.0 HM 67.4" from a run's results.json.
+    static func summary(of directory: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: directory + "/results.json") else { return "" }
+        let json = try JSONValue(parsing: data)
+        guard let b = json["base"]?["accuracy"]?.doubleValue, let n = json["new"]?["accuracy"]?.doubleValue else { return "" }
+        return String(format: "base %.1f  new %.1f  HM %.1f", b, n, EvaluationSummary.harmonicMean(base: b, new: n))
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "CLIP", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "AutoDiff", "TensorIO", "TestSupport"]),
-        .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "TestSupport"]),
+        .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "TestSupport", "Training", "CLIP", "AutoDiff", "Distributed"]),
         .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]
 )

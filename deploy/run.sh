@@ -1,20 +1,70 @@
 #!/usr/bin/env bash
-# Runs metaprompt's main job on a built-in default: installs what is missing, builds in
-# release, launches under mpirun on this machine.
+# metaprompt's main job on a built-in default: the demo world, base-to-new, under mpirun.
+# Installs what is missing, builds in release, then:
+#   1. metaprompt world generate   the synthetic world (48 colour × shape classes, a shifted
+#                                  downstream domain in the Dassl layout, caption pairs)
+#   2. metaprompt world pretrain   a tiny CLIP, contrastively, data-parallel over the ranks
+#   3. metaprompt world compare    zero-shot, CoOp, IVLP, IVLP + regularisers, ProMetaR, its
+#                                  lr_ratio = 0 control, GRAM + CoOp, GRAM + IVLP; 3 seeds;
+#                                  runs spread over the ranks; table, results.json, SVG charts
 #
-#   deploy/run.sh                 # 2 ranks, default job
-#   NP=4 deploy/run.sh -- ARGS    # 4 ranks, ARGS passed to the job
+#   deploy/run.sh                  # the default demo (about 15 minutes on 2 cores)
+#   deploy/run.sh --quick          # a smoke version: 1 seed, short pretraining, 2 epochs (~3 min)
+#   deploy/run.sh --long           # longer pretraining and GRAM meta-training
+#   NP=4 OUT=dir deploy/run.sh     # ranks (default 2) and output directory (default output/demo)
+#   deploy/run.sh -- ARGS          # ARGS go to 'world compare' (e.g. -- --methods coop,prometar)
 #
-# Until CLIP prompt training lands (issues 3-6), the main job is `metaprompt demo`:
-# distributed second-order MAML on sine regression, the same distributed shape
-# (tasks sharded over ranks, meta-gradients combined in task order, identical steps).
+# Every phase keeps what an earlier run of the same settings finished: rerunning after an
+# interruption continues.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/common.sh
 
 NP="${NP:-2}"
-[ "${1:-}" = "--" ] && shift
+OUT="${OUT:-output/demo}"
+PRETRAIN_STEPS=500
+SEEDS=1,2,3
+EPOCHS=10
+GRAM_STEPS=100
+extra_compare=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) PRETRAIN_STEPS=150; SEEDS=1; EPOCHS=2; GRAM_STEPS=20 ;;
+        --long) PRETRAIN_STEPS=1500; GRAM_STEPS=300 ;;
+        --) shift; extra_compare=("$@"); break ;;
+        *) echo "usage: deploy/run.sh [--quick|--long] [-- world compare arguments]" >&2; exit 64 ;;
+    esac
+    shift
+done
+
 ensure_packages
 swift build -c release --product metaprompt
+bin=.build/release/metaprompt
 mapfile -t extra < <(mpirun_args)
-exec mpirun "${extra[@]}" --oversubscribe -np "$NP" .build/release/metaprompt demo "$@"
+launch=(mpirun "${extra[@]}" --oversubscribe --bind-to core -np "$NP")
+
+started=$SECONDS
+phase() { echo; echo "== $1 ($(( SECONDS - started )) s so far)"; }
+
+phase "1/3 world: generating the synthetic world in $OUT/data"
+if [ -f "$OUT/data/world/split_zhou_World.json" ] && [ -f "$OUT/data/pretrain/pairs.tsv" ]; then
+    echo "kept: $OUT/data (delete it to regenerate)"
+else
+    "$bin" world generate --output "$OUT/data" --seed 1
+fi
+
+phase "2/3 pretraining a tiny CLIP ($PRETRAIN_STEPS steps of 128 pairs) on $NP ranks into $OUT/clip"
+if [ -f "$OUT/clip/model.safetensors" ] && [ "$(cat "$OUT/clip/.steps" 2>/dev/null)" = "$PRETRAIN_STEPS" ]; then
+    echo "kept: $OUT/clip (delete it to pretrain again)"
+else
+    rm -f "$OUT/clip/.steps"
+    "${launch[@]}" "$bin" world pretrain --output "$OUT/clip" --seed 1 --steps "$PRETRAIN_STEPS"
+    echo "$PRETRAIN_STEPS" > "$OUT/clip/.steps"
+fi
+
+phase "3/3 base-to-new on the shifted domain, seeds $SEEDS, $EPOCHS epochs, runs spread over $NP ranks"
+"${launch[@]}" "$bin" world compare --world "$OUT/data" --model "$OUT/clip" --output "$OUT/base2new" \
+    --seeds "$SEEDS" --epochs "$EPOCHS" --gram-steps "$GRAM_STEPS" "${extra_compare[@]}"
+
+echo
+echo "done in $(( SECONDS - started )) s: $OUT/base2new/table.txt, results.json, chart.svg, curves.svg"

@@ -116,4 +116,14 @@ import Testing
         configuration.supersampling = 1
         return configuration
     }()
+
+    @Test func promptTemplatesAreCaptionTemplatesInVocabularyWords() {
+        #expect(World.promptTemplates == ["a photo of a {} .", "there is a {} .", "a {} .", "a picture of a {} .", "an image of a {} ."])
+        for template in World.promptTemplates {
+            for name in World.classNames {
+                let words = template.replacingOccurrences(of: "{}", with: name).split(separator: " ")
+                #expect(words.allSatisfy { World.vocabulary.contains(String($0)) }, "\(template) with \(name)")
+            }
+        }
+    }
 }

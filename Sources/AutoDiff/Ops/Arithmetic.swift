@@ -4,6 +4,7 @@ import Foundation
 // its operand's shape with `sum(toShape:)` (the one unbroadcast helper).
 
 extension Tensor {
+    @inline(__always)
     static func binary(_ name: String, _ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float,
                        backward: @escaping BackwardRule) -> Tensor {
         let storage = broadcastKernel(a.storage, a.shape, b.storage, b.shape, f)

@@ -4,6 +4,7 @@ import Foundation
 // differentiated again; rules reuse the output `y` where the derivative is a function of it.
 
 extension Tensor {
+    @inline(__always)
     func unary(_ name: String, _ f: (Float) -> Float, backward: @escaping BackwardRule) -> Tensor {
         Tensor.record(name, shape: shape, storage: mapKernel(storage, f), inputs: [self], backward: backward)
     }

@@ -13,7 +13,7 @@ enum WorldCommand: Command {
     static let summary = "generate the built-in synthetic world; pretrain a tiny CLIP on it; compare the methods on it"
     static let usage = """
         usage: metaprompt world generate --output DIR [--seed S] [--pairs N]
-               metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B]
+               metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B] [--lr LR]
                metaprompt world compare --world DIR --model DIR --output DIR [--seeds 1,2,3] [--epochs E]
                                         [--gram-steps N] [--methods m1,m2,...]
 
@@ -24,7 +24,7 @@ enum WorldCommand: Command {
         pretrain  trains a tiny CLIP from scratch (both towers 128 wide, 4 layers, patch 8,
                   projection 64) contrastively on freshly drawn pretraining-domain pairs
                   (symmetric InfoNCE, AdamW, warm-up + cosine; batch B = 128 in micro-batches
-                  of 32 combined rank-count-independently) and writes a Hugging Face CLIP
+                  of 32 combined rank-count-independently; peak lr LR, default 0.001) and writes a Hugging Face CLIP
                   directory to DIR. Runs under mpirun like train.
         compare   base-to-new on the generated world (DIR/world, DIR/pretrain/pairs.tsv) with
                   the pretrained model: zero-shot ("a photo of a {}."), coop, ivlp, ivlp_reg
@@ -44,7 +44,7 @@ enum WorldCommand: Command {
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs",
+        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr",
                                                   "gram-steps", "methods"])
         if args.wantsHelp { print(usage); return }
         let seed = UInt64(try args.int("seed", default: 1))
@@ -58,6 +58,7 @@ enum WorldCommand: Command {
             var options = PretrainingOptions(outputDirectory: try args.required("output"), words: World.vocabulary, seed: seed,
                                              steps: try args.int("steps", default: 1000, in: 1...10_000_000))
             options.batchSize = try args.int("batch-size", default: 128, in: 32...100_000)
+            options.learningRate = try args.double("lr", default: options.learningRate)
             options.logDirectory = options.outputDirectory
             let configuration = WorldConfiguration()
             try TrainCommand.launch { communicator in

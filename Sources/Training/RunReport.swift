@@ -27,7 +27,9 @@ public struct RunReport {
     public init(root: String, order: [String] = []) throws {
         let fm = FileManager.default
         let methods = (try fm.contentsOfDirectory(atPath: root)).filter { Self.isDirectory((root as NSString).appendingPathComponent($0)) }
-        let sorted = order.filter(methods.contains) + methods.filter { !order.contains($0) }.sorted()
+        var listed: [String] = []
+        for m in order where methods.contains(m) && !listed.contains(m) { listed.append(m) }  // first mention wins
+        let sorted = listed + methods.filter { !order.contains($0) }.sorted()
         var rows: [Row] = [], curves: [String: [String: [(Int, Double)]]] = [:]
         for method in sorted {
             let dir = (root as NSString).appendingPathComponent(method)

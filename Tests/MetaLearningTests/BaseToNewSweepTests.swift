@@ -1,4 +1,10 @@
+import AutoDiff
+import Distributed
+import Foundation
+import Synchronization
+import TensorIO
 import Testing
+import TestSupport
 import Training
 
 @Suite struct BaseToNewSweepTests {
@@ -24,5 +30,85 @@ import Training
     @Test func assignmentDependsOnlyOnCostsAndRanks() {
         #expect(BaseToNewSweep.assignment(costs: Self.costs, ranks: 3) == BaseToNewSweep.assignment(costs: Self.costs, ranks: 3))
         #expect(BaseToNewSweep.assignment(costs: [5, 5, 5], ranks: 2) == [[0, 2], [1]])
+    }
+}
+
+/// A real sweep on the shipped fixtures (tiny CLIP, tinyshapes: 3 base and 3 new classes).
+@Suite struct BaseToNewSweepRunTests {
+    static func sweep(root: String, data: String) -> BaseToNewSweep {
+        let coop: JSONValue = .object(JSONObject([("n_ctx_text", .int(4)), ("prompt_optim", .object(JSONObject([("lr", .double(0.01))])))]))
+        var sweep = BaseToNewSweep(
+            modelDirectory: fixture("tiny-clip"),
+            source: .custom(splitFile: data + "/split_zhou_TinyShapes.json", imageRoot: data), pairsFile: nil, root: root,
+            runs: [SweepRun(name: "zeroshot", seed: 1, kind: .zeroShot(template: "a photo of a {}."), cost: 1),
+                   SweepRun(name: "coop", seed: 1, kind: .train(method: "coop", config: coop), cost: 5),
+                   SweepRun(name: "coop", seed: 2, kind: .train(method: "coop", config: coop), cost: 5)])
+        sweep.shots = 2
+        sweep.batchSize = 2
+        sweep.epochs = 1
+        return sweep
+    }
+
+    /// Copies the fixture dataset, since training writes its few-shot cache beside the split.
+    static func dataset() throws -> String {
+        let data = NSTemporaryDirectory() + "sweep-data-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: fixture("tinyshapes"), toPath: data)
+        return data
+    }
+
+    static func files(_ root: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for run in ["zeroshot/seed1", "coop/seed1", "coop/seed2"] {
+            for file in ["results.json", "prompts.safetensors"] where run != "zeroshot/seed1" || file == "results.json" {
+                out["\(run)/\(file)"] = try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(run)/\(file)"))
+            }
+        }
+        return out
+    }
+
+    @Test func twoRanksWriteTheSameRunsAsOneAndARerunKeepsThem() throws {
+        BLAS.setThreadCount(1)
+        let data = try Self.dataset()
+        let one = NSTemporaryDirectory() + "sweep-one-\(UUID().uuidString)", two = NSTemporaryDirectory() + "sweep-two-\(UUID().uuidString)"
+        defer { for d in [data, one, two] { try? FileManager.default.removeItem(atPath: d) } }
+
+        let report = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { _ in }
+        #expect(report.rows.map(\.method) == ["zeroshot", "coop"])
+        #expect(report.rows.map(\.seeds) == [1, 2])
+
+        let group = InProcessGroup(size: 2)
+        let failures = Mutex<[String]>([])
+        let done = DispatchSemaphore(value: 0)
+        for rank in 0..<2 {
+            Thread {
+                do { _ = try Self.sweep(root: two, data: data).run(communicator: InProcessCommunicator(group: group, rank: rank)) { _ in } } catch {
+                    failures.withLock { $0.append("rank \(rank): \(error)") }
+                }
+                done.signal()
+            }.start()
+        }
+        for _ in 0..<2 { done.wait() }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        let a = try Self.files(one), b = try Self.files(two)
+        for (name, bytes) in a {
+            // results.json names its prompts file, whose path holds the root: compare the rest.
+            if name.hasSuffix("results.json") {
+                let strip = { (d: Data, root: String) in String(decoding: d, as: UTF8.self).replacingOccurrences(of: root, with: "ROOT") }
+                #expect(strip(bytes, one) == strip(b[name]!, two), "\(name) differs between one and two ranks")
+            } else {
+                #expect(bytes == b[name]!, "\(name) differs between one and two ranks")
+            }
+        }
+
+        // A rerun with the same settings keeps every run; other settings redo them.
+        var lines: [String] = []
+        _ = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { lines.append($0) }
+        #expect(lines.count == 3 && lines.allSatisfy { $0.contains(" kept ") }, "\(lines)")
+        var changed = Self.sweep(root: one, data: data)
+        changed.epochs = 2
+        changed.runs = [changed.runs[1]]
+        lines = []
+        _ = try changed.run(communicator: LocalCommunicator()) { lines.append($0) }
+        #expect(lines.count == 1 && lines[0].contains(" done: "), "\(lines)")
     }
 }

@@ -13,7 +13,7 @@ enum WorldCommand: Command {
     static let summary = "generate the built-in synthetic world; pretrain a tiny CLIP on it; compare the methods on it"
     static let usage = """
         usage: metaprompt world generate --output DIR [--seed S] [--pairs N]
-               metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B] [--lr LR]
+               metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B] [--micro-batch M] [--lr LR]
                metaprompt world compare --world DIR --model DIR --output DIR [--seeds 1,2,3] [--epochs E]
                                         [--gram-steps N] [--methods m1,m2,...]
 
@@ -44,7 +44,7 @@ enum WorldCommand: Command {
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr",
+        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch",
                                                   "gram-steps", "methods"])
         if args.wantsHelp { print(usage); return }
         let seed = UInt64(try args.int("seed", default: 1))
@@ -59,6 +59,10 @@ enum WorldCommand: Command {
                                              steps: try args.int("steps", default: 1000, in: 1...10_000_000))
             options.batchSize = try args.int("batch-size", default: 128, in: 32...100_000)
             options.learningRate = try args.double("lr", default: options.learningRate)
+            options.microBatchSize = try args.int("micro-batch", default: options.microBatchSize, in: 2...100_000)
+            guard options.batchSize % options.microBatchSize == 0 else {
+                throw UsageError("--batch-size \(options.batchSize) must be a multiple of --micro-batch \(options.microBatchSize)")
+            }
             options.logDirectory = options.outputDirectory
             let configuration = WorldConfiguration()
             try TrainCommand.launch { communicator in

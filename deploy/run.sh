@@ -8,9 +8,9 @@
 #                                  lr_ratio = 0 control, GRAM + CoOp, GRAM + IVLP; 3 seeds;
 #                                  runs spread over the ranks; table, results.json, SVG charts
 #
-#   deploy/run.sh                  # the default demo (about 15 minutes on 2 cores)
-#   deploy/run.sh --quick          # a smoke version: 1 seed, short pretraining, 2 epochs (~3 min)
-#   deploy/run.sh --long           # longer pretraining and GRAM meta-training
+#   deploy/run.sh                  # the default demo (about 25 minutes on 2 cores, see README)
+#   deploy/run.sh --quick          # a smoke version: 1 seed, 300 pretraining steps, 2 epochs
+#   deploy/run.sh --long           # 3000 pretraining steps, 300 GRAM meta-steps
 #   NP=4 OUT=dir deploy/run.sh     # ranks (default 2) and output directory (default output/demo)
 #   deploy/run.sh -- ARGS          # ARGS go to 'world compare' (e.g. -- --methods coop,prometar)
 #
@@ -22,15 +22,15 @@ source deploy/common.sh
 
 NP="${NP:-2}"
 OUT="${OUT:-output/demo}"
-PRETRAIN_STEPS=500
+PRETRAIN_STEPS=1500
 SEEDS=1,2,3
 EPOCHS=10
 GRAM_STEPS=100
 extra_compare=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) PRETRAIN_STEPS=150; SEEDS=1; EPOCHS=2; GRAM_STEPS=20 ;;
-        --long) PRETRAIN_STEPS=1500; GRAM_STEPS=300 ;;
+        --quick) PRETRAIN_STEPS=300; SEEDS=1; EPOCHS=2; GRAM_STEPS=20 ;;
+        --long) PRETRAIN_STEPS=3000; GRAM_STEPS=300 ;;
         --) shift; extra_compare=("$@"); break ;;
         *) echo "usage: deploy/run.sh [--quick|--long] [-- world compare arguments]" >&2; exit 64 ;;
     esac

@@ -52,6 +52,8 @@ public struct BaseToNewSweep {
     public var shots = 16
     public var batchSize = 4
     public var epochs = 10
+    /// Area fraction range of the training crops (see ``TrainingOptions/cropScale``).
+    public var cropScale: ClosedRange<Double> = 0.08...1.0
     /// GRAM meta-training steps and task shape (`train --method gram` options).
     public var gramSteps = 100
     public var gramDomains = 4
@@ -150,12 +152,14 @@ public struct BaseToNewSweep {
         resolved["seed"] = .int(Int64(run.seed))
         resolved["batch_size"] = .int(Int64(batchSize))
         resolved["subsample"] = .string("base")
+        resolved["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
         var options = TrainingOptions(
             modelDirectory: modelDirectory, source: source, shots: shots, subsample: .base, seed: run.seed, batchSize: batchSize,
             tasksPerStep: 1, maxSteps: nil, epochs: epochs, outputDirectory: directory, method: configuration,
             checkpointEvery: 1_000_000, logEvery: 10, resume: false, resolvedConfiguration: .object(resolved))
         options.initialisation = initialisation
         options.printsProgress = false
+        options.cropScale = cropScale
         return options
     }
 
@@ -165,7 +169,7 @@ public struct BaseToNewSweep {
         let weights = (modelDirectory as NSString).appendingPathComponent("model.safetensors")
         let attributes = try FileManager.default.attributesOfItem(atPath: weights)
         let model = "\(weights) \(attributes[.size] ?? "?") \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
-        let shared = "shots \(shots) batch \(batchSize) epochs \(epochs) gram \(gramSteps)/\(gramDomains)/\(gramClassesPerDomain)/\(gramWays) model \(model)"
+        let shared = "shots \(shots) batch \(batchSize) epochs \(epochs) crop \(cropScale.lowerBound)-\(cropScale.upperBound) gram \(gramSteps)/\(gramDomains)/\(gramClassesPerDomain)/\(gramWays) model \(model)"
         switch run.kind {
         case .zeroShot(let template): return "zeroshot \(template)\n\(shared)\n"
         case .train(let method, let config): return "\(method) \(config.serialized())\n\(shared)\n"

@@ -164,9 +164,12 @@ public final class GRAMTrainer {
             learner.apply(initialisation: initGrads, regulator: regulatorGrads,
                           initialisationLR: schedules.0.lr(epoch: epoch), regulatorLR: schedules.1.lr(epoch: epoch))
             let done = step + 1
-            if (done % o.checkpointEvery == 0 || done == o.steps) && isRoot {
-                try Checkpoint(step: done, parameters: learner.parameters, optimizerState: learner.optimizerState,
-                               metadata: ["seed": String(o.seed), "method": "gram"]).write(directory: checkpoints)
+            if done % o.checkpointEvery == 0 || done == o.steps {
+                if isRoot {
+                    try Checkpoint(step: done, parameters: learner.parameters, optimizerState: learner.optimizerState,
+                                   metadata: ["seed": String(o.seed), "method": "gram"]).write(directory: checkpoints)
+                }
+                try communicator.barrier()  // as in Trainer: failures abort only after a complete checkpoint
             }
             if done % o.logEvery == 0 || done == o.steps {
                 let elapsed = clock.now - began

@@ -33,6 +33,8 @@ public struct TrainingOptions: Sendable {
     public var evaluate = true
     /// Print progress (rank 0); off, the lines still go to log.txt.
     public var printsProgress = true
+    /// Area fraction range of the random resized crop (Dassl's default 0.08…1).
+    public var cropScale: ClosedRange<Double> = 0.08...1.0
 
     public init(modelDirectory: String, source: DatasetSource, shots: Int, subsample: ClassSubset, seed: Int, batchSize: Int,
                 tasksPerStep: Int, maxSteps: Int?, epochs: Int, outputDirectory: String, method: MethodConfiguration,
@@ -90,7 +92,7 @@ public final class Trainer {
         let model = try CLIPModel(directory: o.modelDirectory)
         let tokenizer = try CLIPTokenizer(modelDirectory: o.modelDirectory)
         let preprocessor = try CLIPPreprocessor(configFile: (o.modelDirectory as NSString).appendingPathComponent("preprocessor_config.json"))
-        let augmentation = TrainingAugmentation(matching: preprocessor)
+        let augmentation = TrainingAugmentation(matching: preprocessor, cropScale: o.cropScale)
         let data = try o.source.load(shots: o.shots, seed: o.seed, subset: o.subsample)
         let train = data.splits.train
         guard train.count >= o.batchSize else {
@@ -158,9 +160,14 @@ public final class Trainer {
             }
 
             let done = step + 1
-            if done % o.checkpointEvery == 0 || done == totalSteps, isRoot {
-                try Checkpoint(step: done, parameters: method.parameters, optimizerState: method.optimizerState,
-                               metadata: ["epoch": String(epoch), "seed": String(o.seed), "method": o.method.method]).write(directory: checkpoints)
+            if done % o.checkpointEvery == 0 || done == totalSteps {
+                if isRoot {
+                    try Checkpoint(step: done, parameters: method.parameters, optimizerState: method.optimizerState,
+                                   metadata: ["epoch": String(epoch), "seed": String(o.seed), "method": o.method.method]).write(directory: checkpoints)
+                }
+                // No rank runs ahead of a checkpoint being written: a failure at the next step
+                // (a NaN, a killed rank) aborts the job only after this checkpoint is complete.
+                try communicator.barrier()
             }
             if done % o.logEvery == 0 || done == totalSteps {
                 let elapsed = clock.now - began

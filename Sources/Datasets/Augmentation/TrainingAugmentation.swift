@@ -48,9 +48,10 @@ public struct TrainingAugmentation: Sendable, Equatable {
     }
 
     /// The training transform matching an evaluation preprocessor: output side = its crop
-    /// width, same normalisation and resize pass order.
-    public init(matching preprocessor: CLIPPreprocessor) {
-        var crop = RandomResizedCrop(size: preprocessor.cropWidth)
+    /// width, same normalisation and resize pass order; `cropScale` is the range of the
+    /// crop's area fraction (torchvision's and Dassl's default 0.08…1).
+    public init(matching preprocessor: CLIPPreprocessor, cropScale: ClosedRange<Double> = 0.08...1.0) {
+        var crop = RandomResizedCrop(size: preprocessor.cropWidth, scale: cropScale)
         crop.passOrder = preprocessor.passOrder
         self.init(crop: crop, mean: preprocessor.mean, std: preprocessor.std)
     }

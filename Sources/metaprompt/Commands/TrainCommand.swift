@@ -15,7 +15,7 @@ enum TrainCommand: Command {
                                 [--shots K] [--subsample base|new|all] [--seed S] [--batch-size B]
                                 [--tasks-per-step T] [--max-steps N | --epochs E] [--config C.json]
                                 [--set key=value ...] [--checkpoint-every N] [--log-every N] [--resume]
-                                [--init GRAM/prompts.safetensors]
+                                [--init GRAM/prompts.safetensors] [--crop-scale MIN,MAX]
                metaprompt train --model DIR --method gram --pairs FILE --output DIR [--max-steps N]
                                 [--tasks-per-step T] [--domains D] [--classes-per-domain C] [--ways N]
                                 [--support-shots K] [--query-shots Q] [--seed S] [--config C.json]
@@ -47,6 +47,8 @@ enum TrainCommand: Command {
         --no-eval          skip the final evaluation (by default rank 0 evaluates the test split on
                            the trained classes and, after base training, on the new ones, as
                            'metaprompt eval'; Dassl lines in log.txt, numbers in results.json)
+        --crop-scale A,B   area fraction range of the random resized crop (default 0.08,1 as
+                           Dassl; small images with small objects want a higher minimum)
         --init FILE        start coop/vpt/ivlp from a GRAM output: its prompts, and its regulator
                            applied to every gradient (the prompt shapes must match)
 
@@ -62,7 +64,7 @@ enum TrainCommand: Command {
         let args = try Arguments(words, options: ["model", "root", "dataset", "split", "images", "method", "output", "shots",
                                                   "subsample", "seed", "batch-size", "tasks-per-step", "max-steps", "epochs",
                                                   "config", "set", "checkpoint-every", "log-every", "init", "pairs", "domains",
-                                                  "classes-per-domain", "ways", "support-shots", "query-shots"],
+                                                  "classes-per-domain", "ways", "support-shots", "query-shots", "crop-scale"],
                                  flags: ["resume", "no-eval"])
         if args.wantsHelp { print(usage); return }
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
@@ -105,6 +107,17 @@ enum TrainCommand: Command {
         var withInit = options
         withInit.initialisation = args.string("init")
         withInit.evaluate = !args.has("no-eval")
+        if let text = args.string("crop-scale") {
+            let parts = text.split(separator: ",").compactMap { Double($0) }
+            guard parts.count == 2, parts[0] > 0, parts[0] <= parts[1], parts[1] <= 1 else {
+                throw UsageError("--crop-scale takes MIN,MAX with 0 < MIN ≤ MAX ≤ 1, got '\(text)'")
+            }
+            withInit.cropScale = parts[0]...parts[1]
+            if case .object(var resolved) = withInit.resolvedConfiguration {
+                resolved["crop_scale"] = .array([.double(parts[0]), .double(parts[1])])
+                withInit.resolvedConfiguration = .object(resolved)
+            }
+        }
         try launch { try Trainer(options: withInit, communicator: $0).run() }
     }
 

@@ -15,7 +15,7 @@ enum WorldCommand: Command {
         usage: metaprompt world generate --output DIR [--seed S] [--pairs N]
                metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B] [--micro-batch M] [--lr LR]
                metaprompt world compare --world DIR --model DIR --output DIR [--seeds 1,2,3] [--epochs E]
-                                        [--gram-steps N] [--methods m1,m2,...]
+                                        [--gram-steps N] [--methods m1,m2,...] [--crop-scale MIN,MAX]
 
         generate  writes DIR/world (downstream dataset in the Dassl layout: 48 colour × shape
                   classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
@@ -36,7 +36,7 @@ enum WorldCommand: Command {
                   lr 0.01 (the paper's 0.0025 barely moves it), regulator lr 0.001, adapt_lr =
                   lr_ratio = 5e-4, 4+4 tokens, depth 3+3 of 4 layers (the paper's 9 of 12), CoOp
                   4 tokens from "a photo of a"; the text regulariser averages the world's own
-                  prompt templates. Under mpirun the runs are spread over the ranks (each run is
+                  prompt templates; training crops as Dassl (area 0.08…1, --crop-scale). Under mpirun the runs are spread over the ranks (each run is
                   a one-process train, so its result does not depend on the rank count); runs
                   already done with the same settings are kept. Writes DIR/<method>/seed<S>/
                   (each run's log.txt, metrics.jsonl, prompts.safetensors, results.json) and
@@ -44,7 +44,7 @@ enum WorldCommand: Command {
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch",
+        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch", "crop-scale",
                                                   "gram-steps", "methods"])
         if args.wantsHelp { print(usage); return }
         let seed = UInt64(try args.int("seed", default: 1))
@@ -133,6 +133,11 @@ enum WorldCommand: Command {
                                    pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
         sweep.epochs = try args.int("epochs", default: 10, in: 1...100_000)
         sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
+        let crop = (args.string("crop-scale") ?? "0.08,1").split(separator: ",").compactMap { Double($0) }
+        guard crop.count == 2, crop[0] > 0, crop[0] <= crop[1], crop[1] <= 1 else {
+            throw UsageError("--crop-scale takes MIN,MAX with 0 < MIN ≤ MAX ≤ 1")
+        }
+        sweep.cropScale = crop[0]...crop[1]
         try TrainCommand.launch { communicator in
             if communicator.rank == 0 {
                 print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/<method>/seed<S>/log.txt")

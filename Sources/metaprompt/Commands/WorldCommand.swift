@@ -16,6 +16,7 @@ enum WorldCommand: Command {
                metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B] [--micro-batch M] [--lr LR]
                metaprompt world compare --world DIR --model DIR --output DIR [--seeds 1,2,3] [--epochs E]
                                         [--gram-steps N] [--methods m1,m2,...] [--crop-scale MIN,MAX]
+                                        [--prompt-lr LR]
 
         generate  writes DIR/world (downstream dataset in the Dassl layout: 48 colour × shape
                   classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
@@ -33,7 +34,7 @@ enum WorldCommand: Command {
                   meta-trained on the caption pairs for --gram-steps steps, default 100, then
                   initialising and regulating coop / ivlp); each for every seed (default 1,2,3),
                   16 shots, batch 4, E epochs (default 10). Settings for the tiny model: prompt
-                  lr 0.01 (the paper's 0.0025 barely moves it), regulator lr 0.001, adapt_lr =
+                  lr LR (default 0.01, the PyTorch prototype's; GRAM's inner lr too), regulator lr LR/10, adapt_lr =
                   lr_ratio = 5e-4, 4+4 tokens, depth 3+3 of 4 layers (the paper's 9 of 12), CoOp
                   4 tokens from "a photo of a"; the text regulariser averages the world's own
                   prompt templates; training crops as Dassl (area 0.08…1, --crop-scale). Under mpirun the runs are spread over the ranks (each run is
@@ -44,7 +45,7 @@ enum WorldCommand: Command {
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch", "crop-scale",
+        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch", "crop-scale", "prompt-lr",
                                                   "gram-steps", "methods"])
         if args.wantsHelp { print(usage); return }
         let seed = UInt64(try args.int("seed", default: 1))
@@ -81,11 +82,11 @@ enum WorldCommand: Command {
     }
 
     /// The comparison's methods, in table order: (name, kind for a seed, relative cost).
-    static func comparisonRuns(seeds: [Int]) -> [(name: String, runs: [SweepRun])] {
+    static func comparisonRuns(seeds: [Int], promptLR: Double) -> [(name: String, runs: [SweepRun])] {
         let templates: JSONValue = .array(World.promptTemplates.map { .string($0) })
         func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(pairs)) }
-        let optimisers: [(String, JSONValue)] = [("prompt_optim", object([("lr", .double(0.01))])),
-                                                 ("regulator_optim", object([("lr", .double(0.001))]))]
+        let optimisers: [(String, JSONValue)] = [("prompt_optim", object([("lr", .double(promptLR))])),
+                                                 ("regulator_optim", object([("lr", .double(promptLR / 10))]))]
         let deep: [(String, JSONValue)] = [("n_ctx_text", .int(4)), ("n_ctx_vision", .int(4)), ("depth_text", .int(3)), ("depth_vision", .int(3))]
         let coop = object([("n_ctx_text", .int(4)), ("ctx_init", .string("a photo of a"))] + optimisers)
         let ivlp = object(deep + optimisers)
@@ -93,7 +94,7 @@ enum WorldCommand: Command {
                                                   ("text_target_templates", templates)])
         let prometar = object(deep + optimisers + [("text_target_templates", templates)])
         let control = object(deep + optimisers + [("text_target_templates", templates), ("lr_ratio", .double(0))])
-        let gramShared: [(String, JSONValue)] = optimisers + [("inner_lr", .double(0.01))]
+        let gramShared: [(String, JSONValue)] = optimisers + [("inner_lr", .double(promptLR))]
         let gramCoop = object([("n_ctx_text", .int(4)), ("n_ctx_vision", .int(0)), ("depth_text", .int(1)), ("depth_vision", .int(0)),
                                ("ctx_init", .string("a photo of a"))] + gramShared)
         let gramIVLP = object(deep + gramShared)
@@ -120,7 +121,9 @@ enum WorldCommand: Command {
             return s
         }
         guard !seeds.isEmpty else { throw UsageError("--seeds is empty") }
-        var methods = comparisonRuns(seeds: seeds)
+        let promptLR = try args.double("prompt-lr", default: 0.01)
+        guard promptLR > 0 else { throw UsageError("--prompt-lr must be positive") }
+        var methods = comparisonRuns(seeds: seeds, promptLR: promptLR)
         if let chosen = args.string("methods") {
             let names = chosen.split(separator: ",").map(String.init)
             for n in names where !methods.contains(where: { $0.name == n }) {

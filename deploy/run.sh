@@ -41,7 +41,7 @@ ensure_packages
 swift build -c release --product metaprompt
 bin=.build/release/metaprompt
 mapfile -t extra < <(mpirun_args)
-launch=(mpirun "${extra[@]}" --oversubscribe --bind-to core -np "$NP")
+launch=(mpirun "${extra[@]}" --oversubscribe --bind-to core:overload-allowed -np "$NP")
 
 started=$SECONDS
 phase() { echo; echo "== $1 ($(( SECONDS - started )) s so far)"; }

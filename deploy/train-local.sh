@@ -17,6 +17,7 @@ ensure_packages
 swift build -c release --product metaprompt
 mapfile -t extra < <(mpirun_args)
 [ -n "${HOSTFILE:-}" ] && extra+=(--hostfile "$HOSTFILE")
-# --bind-to core keeps each rank on its own core; -x passes the thread setting to every rank.
-exec mpirun "${extra[@]}" --oversubscribe --bind-to core -x OPENBLAS_NUM_THREADS -np "$NP" \
+# --bind-to core keeps each rank on its own core (overload-allowed: more ranks than cores still
+# run, sharing cores); -x passes the thread setting to every rank.
+exec mpirun "${extra[@]}" --oversubscribe --bind-to core:overload-allowed -x OPENBLAS_NUM_THREADS -np "$NP" \
     .build/release/metaprompt train "$@"

@@ -79,7 +79,7 @@ struct ScalingBenchmark {
         for ranks in [1, 2] {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: mpirun)
-            child.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "--bind-to", "core", "-np", "\(ranks)",
+            child.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "--bind-to", "core:overload-allowed", "-np", "\(ranks)",
                               exe, "bench", "scaling", "--worker"] + arguments
             let out = Pipe()
             child.standardOutput = out

@@ -12,7 +12,7 @@ enum WorldCommand: Command {
     static let name = "world"
     static let summary = "generate the built-in synthetic world; pretrain a tiny CLIP on it; compare the methods on it"
     static let usage = """
-        usage: metaprompt world generate --output DIR [--seed S] [--pairs N]
+        usage: metaprompt world generate --output DIR [--seed S] [--pairs N] [--hue-rotation DEG]
                metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B] [--micro-batch M] [--lr LR]
                metaprompt world compare --world DIR --model DIR --output DIR [--seeds 1,2,3] [--epochs E]
                                         [--gram-steps N] [--methods m1,m2,...] [--crop-scale MIN,MAX]
@@ -22,6 +22,7 @@ enum WorldCommand: Command {
                   classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
                   4 val, 20 test images per class, split_zhou_World.json) and DIR/pretrain
                   (N image-caption pairs, pairs.tsv; default 4000) from the seed (default 1).
+                  --hue-rotation sets the downstream shift's hue rotation (default 10°).
         pretrain  trains a tiny CLIP from scratch (both towers 128 wide, 4 layers, patch 8,
                   projection 64) contrastively on freshly drawn pretraining-domain pairs
                   (symmetric InfoNCE, AdamW, warm-up + cosine; batch B = 128 in micro-batches
@@ -45,7 +46,7 @@ enum WorldCommand: Command {
         """
 
     static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch", "crop-scale", "prompt-lr",
+        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch", "crop-scale", "prompt-lr", "hue-rotation",
                                                   "gram-steps", "methods"])
         if args.wantsHelp { print(usage); return }
         let seed = UInt64(try args.int("seed", default: 1))
@@ -53,6 +54,7 @@ enum WorldCommand: Command {
         case ["generate"]:
             var configuration = WorldConfiguration()
             configuration.pretrainingPairs = try args.int("pairs", default: configuration.pretrainingPairs, in: 1...10_000_000)
+            configuration.downstream.hueRotation = try args.double("hue-rotation", default: configuration.downstream.hueRotation)
             let summary = try WorldWriter.write(to: try args.required("output"), configuration: configuration, seed: seed)
             print("world \(seed): \(summary.downstreamImages) downstream images (\(summary.splitFile)), \(summary.pretrainingImages) pretraining pairs (\(summary.pairsFile))")
         case ["pretrain"]:

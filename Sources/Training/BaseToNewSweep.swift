@@ -96,8 +96,8 @@ public struct BaseToNewSweep {
             if communicator.rank == 0 {
                 let summary = (try? Self.summary(of: directory(of: run))) ?? ""
                 progress(String(format: "[rank 0: %d/%d] %@ seed %d %@ %@ (%@; %@ so far)", k + 1, mine.count, run.name, run.seed,
-                                kept ? "kept" : "done:", summary, Trainer.duration(Self.seconds(clock.now - start)),
-                                Trainer.duration(Self.seconds(clock.now - began))))
+                                kept ? "kept" : "done:", summary, Trainer.duration((clock.now - start).seconds),
+                                Trainer.duration((clock.now - began).seconds)))
             }
         }
         try communicator.barrier()
@@ -181,11 +181,8 @@ public struct BaseToNewSweep {
     static func summary(of directory: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: directory + "/results.json") else { return "" }
         let json = try JSONValue(parsing: data)
-        guard let b = json["base"]?["accuracy"]?.doubleValue, let n = json["new"]?["accuracy"]?.doubleValue else { return "" }
-        return String(format: "base %.1f  new %.1f  HM %.1f", b, n, EvaluationSummary.harmonicMean(base: b, new: n))
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        guard let b = json["base"]?["accuracy"]?.doubleValue, let n = json["new"]?["accuracy"]?.doubleValue,
+              let hm = json["harmonic_mean"]?.doubleValue else { return "" }
+        return String(format: "base %.1f  new %.1f  HM %.1f", b, n, hm)
     }
 }

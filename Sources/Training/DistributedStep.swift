@@ -80,7 +80,7 @@ public struct DistributedStep {
         if separatesWaiting {
             let waitStart = clock.now
             try communicator.barrier()
-            timing.waitSeconds = Self.seconds(clock.now - waitStart)
+            timing.waitSeconds = (clock.now - waitStart).seconds
         }
         let mean: [Float]
         let reduceStart = clock.now
@@ -95,17 +95,13 @@ public struct DistributedStep {
             let i = promptNames.count + j
             regulatorGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]]))
         }
-        timing.reductionSeconds = Self.seconds(clock.now - reduceStart + packing)
+        timing.reductionSeconds = (clock.now - reduceStart + packing).seconds
         ProMetaR.applyMeta(state: &prometar.state, prompts: promptGrads, regulator: regulatorGrads,
                            promptLR: rates["prompts"]!, regulatorLR: rates["regulator"]!)
         losses["loss.meta"] = mean[segments[segments.count - 2]].first!
         losses["loss.query_ce"] = mean[segments[segments.count - 1]].first!
         method = prometar
         return (losses, timing)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
 }

@@ -173,7 +173,7 @@ public final class GRAMTrainer {
             }
             if done % o.logEvery == 0 || done == o.steps {
                 let elapsed = clock.now - began
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let seconds = elapsed.seconds
                 let rate = Double((done - start) * o.tasksPerStep) / max(seconds, 1e-9)
                 log.say(String(format: "step %d/%d  loss.support %.4f  loss.query %.4f  %.2f tasks/s", done, o.steps,
                                mean[segments[segments.count - 2]].first!, mean[segments[segments.count - 1]].first!, rate))

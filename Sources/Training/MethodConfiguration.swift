@@ -135,8 +135,8 @@ public struct MethodConfiguration: Sendable, Equatable {
                 guard let s = value.stringValue else { throw ConfigurationError("\(source): 'ctx_init' must be a string") }
                 c.contextInit = s
             case "text_target_templates":
-                guard let list = value.arrayValue, !list.isEmpty,
-                      let templates = Optional(list.compactMap(\.stringValue)), templates.count == list.count, templates.allSatisfy({ $0.contains("{}") }) else {
+                let templates = value.arrayValue?.compactMap(\.stringValue) ?? []
+                guard !templates.isEmpty, templates.count == value.arrayValue?.count, templates.allSatisfy({ $0.contains("{}") }) else {
                     throw ConfigurationError("\(source): 'text_target_templates' must be a non-empty array of strings that each contain {}")
                 }
                 c.textTargetTemplates = templates

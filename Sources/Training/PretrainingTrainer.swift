@@ -131,7 +131,7 @@ public final class PretrainingTrainer {
             let done = step + 1
             if done % o.logEvery == 0 || done == o.steps {
                 let elapsed = clock.now - began
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let seconds = elapsed.seconds
                 let stepsPerSecond = Double(done) / max(seconds, 1e-9)
                 let eta = Double(o.steps - done) / max(stepsPerSecond, 1e-9)
                 let logitScale = Foundation.exp(Double(parameters["logit_scale"]!.scalar))

@@ -171,7 +171,7 @@ public final class Trainer {
             }
             if done % o.logEvery == 0 || done == totalSteps {
                 let elapsed = clock.now - began
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let seconds = elapsed.seconds
                 let rate = Double(done - start) / max(seconds, 1e-9)
                 let eta = Double(totalSteps - done) / max(rate, 1e-9)
                 let lossText = losses.keys.sorted().map { "\($0) \(String(format: "%.4f", losses[$0]!))" }.joined(separator: "  ")

@@ -63,6 +63,16 @@ struct Arguments {
         return v
     }
 
+    /// `--name MIN,MAX` with 0 < MIN ≤ MAX ≤ 1 (an area fraction range).
+    func unitRange(_ name: String, default fallback: ClosedRange<Double>) throws -> ClosedRange<Double> {
+        guard let text = string(name) else { return fallback }
+        let parts = text.split(separator: ",").compactMap { Double($0) }
+        guard parts.count == 2, parts[0] > 0, parts[0] <= parts[1], parts[1] <= 1 else {
+            throw UsageError("--\(name) takes MIN,MAX with 0 < MIN ≤ MAX ≤ 1, got '\(text)'")
+        }
+        return parts[0]...parts[1]
+    }
+
     func double(_ name: String, default fallback: Double) throws -> Double {
         guard let text = string(name) else { return fallback }
         guard let v = Double(text), v.isFinite else { throw UsageError("--\(name) must be a number, got '\(text)'") }

@@ -107,7 +107,7 @@ func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
     var times: [Double] = []
     for _ in 0..<repeats {
         let t = clock.measure(body)
-        times.append(Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18)
+        times.append(t.seconds)
     }
     return times.sorted()[times.count / 2]
 }

@@ -147,7 +147,7 @@ struct SineMAML {
             adam.step(&p, gradients: meanGrads, learningRate: 1e-3)
             if comm.rank == 0 && ((step + 1) % logEvery == 0 || step + 1 == steps) {
                 let elapsed = clock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let seconds = elapsed.seconds
                 let rate = Double((step + 1) * tasksPerStep) / seconds
                 let eta = Double(steps - step - 1) * seconds / Double(step + 1)
                 print(String(format: "step %d/%d  meta-loss %.4f  lr 0.001  %.1f tasks/s  ETA %.0fs",

@@ -135,7 +135,7 @@ enum EvalCommand: Command {
             let now = clock.now
             guard now - lastReport >= .seconds(10), done < all else { return }
             lastReport = now
-            let seconds = Double((now - started).components.seconds) + Double((now - started).components.attoseconds) * 1e-18
+            let seconds = (now - started).seconds
             let rate = Double(done) / max(seconds, 1e-9)
             writeToStandardError("eval: \(done)/\(all) images, \(String(format: "%.1f", rate)) images/s, ETA \(Int(Double(all - done) / rate)) s\n")
         }

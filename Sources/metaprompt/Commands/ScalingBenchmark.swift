@@ -55,7 +55,7 @@ struct ScalingBenchmark {
         }
         try comm.barrier()
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.seconds
         var shares = [Float(reduction / seconds), Float(waiting / seconds)]
         try comm.allReduceMax(&shares)
         if comm.rank == 0 {

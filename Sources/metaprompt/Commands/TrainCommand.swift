@@ -92,6 +92,10 @@ enum TrainCommand: Command {
             resolved[key] = .int(Int64(value) ?? 0)
         }
         resolved["subsample"] = .string(subsample.rawValue)
+        let cropScale = try args.unitRange("crop-scale", default: 0.08...1.0)
+        if args.string("crop-scale") != nil {
+            resolved["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
+        }
 
         let options = TrainingOptions(
             modelDirectory: try args.required("model"), source: source,
@@ -107,17 +111,7 @@ enum TrainCommand: Command {
         var withInit = options
         withInit.initialisation = args.string("init")
         withInit.evaluate = !args.has("no-eval")
-        if let text = args.string("crop-scale") {
-            let parts = text.split(separator: ",").compactMap { Double($0) }
-            guard parts.count == 2, parts[0] > 0, parts[0] <= parts[1], parts[1] <= 1 else {
-                throw UsageError("--crop-scale takes MIN,MAX with 0 < MIN ≤ MAX ≤ 1, got '\(text)'")
-            }
-            withInit.cropScale = parts[0]...parts[1]
-            if case .object(var resolved) = withInit.resolvedConfiguration {
-                resolved["crop_scale"] = .array([.double(parts[0]), .double(parts[1])])
-                withInit.resolvedConfiguration = .object(resolved)
-            }
-        }
+        withInit.cropScale = cropScale
         try launch { try Trainer(options: withInit, communicator: $0).run() }
     }
 

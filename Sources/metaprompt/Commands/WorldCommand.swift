@@ -139,11 +139,7 @@ enum WorldCommand: Command {
                                    pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
         sweep.epochs = try args.int("epochs", default: 10, in: 1...100_000)
         sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
-        let crop = (args.string("crop-scale") ?? "0.08,1").split(separator: ",").compactMap { Double($0) }
-        guard crop.count == 2, crop[0] > 0, crop[0] <= crop[1], crop[1] <= 1 else {
-            throw UsageError("--crop-scale takes MIN,MAX with 0 < MIN ≤ MAX ≤ 1")
-        }
-        sweep.cropScale = crop[0]...crop[1]
+        sweep.cropScale = try args.unitRange("crop-scale", default: 0.08...1.0)
         try TrainCommand.launch { communicator in
             if communicator.rank == 0 {
                 print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/<method>/seed<S>/log.txt")

@@ -91,4 +91,13 @@ import TestSupport
         let r = try runProcess(binary, ["inspect", "/nonexistent/model.safetensors"])
         #expect(r.status == 1 && r.stderr.contains("/nonexistent/model.safetensors"), "\(r)")
     }
+
+    /// A one-character split file name used to crash Foundation's path handling.
+    @Test(arguments: ["train", "eval"])
+    func aBareOneLetterSplitNameIsAnErrorNotACrash(_ command: String) throws {
+        let extra = command == "train" ? ["--method", "coop", "--output", NSTemporaryDirectory() + "unused-\(UUID().uuidString)"] : []
+        let r = try runProcess(binary, [command, "--model", fixture("tiny-clip"), "--split", "y"] + extra)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.hasPrefix("metaprompt \(command): "), "\(r)")
+    }
 }

@@ -87,7 +87,7 @@ enum EvalCommand: Command {
             guard let dataset = StandardDataset(name: name) else { throw UsageError(DatasetError.unknownDataset(name: name).description) }
             source = .standard(dataset, root: try args.required("root"))
         case let (nil, split?):
-            source = .custom(splitFile: split, imageRoot: args.string("images") ?? (split as NSString).deletingLastPathComponent)
+            source = .custom(splitFile: split, imageRoot: args.string("images") ?? parentDirectory(of: split))
         default:
             throw UsageError("give exactly one of --dataset NAME or --split FILE")
         }
@@ -251,7 +251,7 @@ enum EvalCommand: Command {
 
     /// Fails early when a file's directory does not exist (before the evaluation runs).
     static func requireDirectory(of path: String, for option: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.contains("/") ? parentDirectory(of: path) : ""
         var isDirectory: ObjCBool = false
         guard directory.isEmpty || (FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) else {
             throw InputError(description: "\(path) (\(option)): directory \(directory) does not exist")

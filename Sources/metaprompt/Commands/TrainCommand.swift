@@ -76,7 +76,7 @@ enum TrainCommand: Command {
         let source: DatasetSource
         switch (args.string("dataset"), args.string("split")) {
         case let (name?, nil): source = .standard(try StandardDataset.named(name), root: try args.required("root"))
-        case let (nil, split?): source = .custom(splitFile: split, imageRoot: args.string("images") ?? (split as NSString).deletingLastPathComponent)
+        case let (nil, split?): source = .custom(splitFile: split, imageRoot: args.string("images") ?? parentDirectory(of: split))
         default: throw UsageError("give exactly one of --dataset NAME or --split FILE")
         }
         guard let subsample = ClassSubset(rawValue: args.string("subsample") ?? "base") else {

@@ -32,9 +32,20 @@ public enum DeterministicMean {
             try communicator.allReduceSum(&sum)
             return sum
         }
-        var maxima = segments.map { range in local.reduce(Float(0)) { m, v in v[range].reduce(m) { Swift.max($0, Swift.abs($1)) } } }
-        for (i, range) in segments.enumerated() where local.contains(where: { $0[range].contains { !$0.isFinite } }) {
-            maxima[i] = .infinity
+        // Per segment the largest magnitude, or ∞ when a value is NaN or infinite (x·0 is NaN
+        // exactly for those, so one running sum finds them without a branch per value).
+        var maxima = [Float](repeating: 0, count: segments.count)
+        for v in local {
+            v.withUnsafeBufferPointer { v in
+                for (segment, range) in segments.enumerated() {
+                    var largest = maxima[segment], poison: Float = 0
+                    for i in range {
+                        largest = Swift.max(largest, v[i].magnitude)
+                        poison += v[i] * 0
+                    }
+                    maxima[segment] = poison.isNaN ? .infinity : largest
+                }
+            }
         }
         try communicator.allReduceMax(&maxima)
         if let bad = maxima.firstIndex(where: { !$0.isFinite }) { throw NonFinite(segment: bad) }
@@ -42,10 +53,16 @@ public enum DeterministicMean {
         let headroom = 62 - (Int.bitWidth - (t - 1).leadingZeroBitCount)
         let exponents = maxima.map { m -> Int in m > 0 ? headroom - (Int(m.exponent) + 1) : 0 }
         var sums = [Int64](repeating: 0, count: p)
-        for v in local {
-            for (segment, range) in segments.enumerated() {
-                let scale = Double(sign: .plus, exponent: exponents[segment], significand: 1)
-                for i in range { sums[i] &+= Int64((Double(v[i]) * scale).rounded()) }
+        sums.withUnsafeMutableBufferPointer { sums in
+            for v in local {
+                v.withUnsafeBufferPointer { v in
+                    for (segment, range) in segments.enumerated() {
+                        let scale = Double(sign: .plus, exponent: exponents[segment], significand: 1)
+                        // Half to even (`rint`): libm's `round` (half away from zero) was a
+                        // tenth of a pretraining step.
+                        for i in range { sums[i] &+= Int64((Double(v[i]) * scale).rounded(.toNearestOrEven)) }
+                    }
+                }
             }
         }
         try communicator.allReduceSum(&sums)

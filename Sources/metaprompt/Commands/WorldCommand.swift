@@ -22,7 +22,7 @@ enum WorldCommand: Command {
                   classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
                   4 val, 20 test images per class, split_zhou_World.json) and DIR/pretrain
                   (N image-caption pairs, pairs.tsv; default 4000) from the seed (default 1).
-                  --hue-rotation sets the downstream shift's hue rotation (default 10°).
+                  --hue-rotation sets the downstream shift's hue rotation (default 30°).
         pretrain  trains a tiny CLIP from scratch (both towers 128 wide, 4 layers, patch 8,
                   projection 64) contrastively on freshly drawn pretraining-domain pairs
                   (symmetric InfoNCE, AdamW, warm-up + cosine; batch B = 128 in micro-batches
@@ -38,7 +38,10 @@ enum WorldCommand: Command {
                   lr LR (default 0.01, the PyTorch prototype's; GRAM's inner lr too), regulator lr LR/10, adapt_lr =
                   lr_ratio = 5e-4, 4+4 tokens, depth 3+3 of 4 layers (the paper's 9 of 12), CoOp
                   4 tokens from "a photo of a"; the text regulariser averages the world's own
-                  prompt templates; training crops as Dassl (area 0.08…1, --crop-scale). Under mpirun the runs are spread over the ranks (each run is
+                  prompt templates; training images whole, flipped at random (--crop-scale,
+                  default 1,1: Dassl's 0.08…1 crop is made for photos the object fills; here
+                  a small object sits anywhere in 32 px and only ~30 % of such crops hold all
+                  of it). Under mpirun the runs are spread over the ranks (each run is
                   a one-process train, so its result does not depend on the rank count); runs
                   already done with the same settings are kept. Writes DIR/<method>/seed<S>/
                   (each run's log.txt, metrics.jsonl, prompts.safetensors, results.json) and
@@ -139,7 +142,7 @@ enum WorldCommand: Command {
                                    pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
         sweep.epochs = try args.int("epochs", default: 10, in: 1...100_000)
         sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
-        sweep.cropScale = try args.unitRange("crop-scale", default: 0.08...1.0)
+        sweep.cropScale = try args.unitRange("crop-scale", default: 1.0...1.0)
         try TrainCommand.launch { communicator in
             if communicator.rank == 0 {
                 print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/<method>/seed<S>/log.txt")

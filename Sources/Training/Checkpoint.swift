@@ -1,4 +1,5 @@
 import AutoDiff
+import Distributed
 import Foundation
 import TensorIO
 
@@ -60,5 +61,27 @@ public struct Checkpoint {
             return Int(name.dropFirst(5).dropLast(12))
         }
         return steps.max().map { path(directory: directory, step: $0) }
+    }
+
+    /// Restores a run from the newest checkpoint in `directory`, if any: `restore` gets its
+    /// parameters and optimiser state. Returns the step to continue from (0 without one).
+    /// - Throws: the read error, or `restore`'s, as a ``TrainingError`` naming the file.
+    public static func resume(directory: String, log: RunLog,
+                              restore: ([String: Tensor], [String: [Float]]) throws -> Void) throws -> Int {
+        guard let path = newest(directory: directory) else { return 0 }
+        let checkpoint = try read(path: path)
+        do { try restore(checkpoint.parameters, checkpoint.optimizerState) } catch {
+            throw TrainingError("\(path): \(error)")
+        }
+        log.say("resumed from \(path) at step \(checkpoint.step)")
+        return checkpoint.step
+    }
+
+    /// Rank 0 writes the checkpoint `make()` builds; then every rank waits for it. No rank
+    /// runs ahead of a checkpoint being written, so a failure at the next step (a NaN, a
+    /// killed rank) aborts the job only after this checkpoint is complete.
+    public static func commit(_ make: () -> Checkpoint, directory: String, communicator: any Communicator) throws {
+        if communicator.rank == 0 { try make().write(directory: directory) }
+        try communicator.barrier()
     }
 }

@@ -77,9 +77,8 @@ public final class GRAMTrainer {
         let isRoot = communicator.rank == 0
         let log = try RunLog(directory: o.outputDirectory, enabled: isRoot, echo: o.printsProgress)
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
-        let model = try CLIPModel(directory: o.modelDirectory)
-        let tokenizer = try CLIPTokenizer(modelDirectory: o.modelDirectory)
-        let preprocessor = try CLIPPreprocessor(configFile: (o.modelDirectory as NSString).appendingPathComponent("preprocessor_config.json"))
+        let loaded = try Evaluation(modelDirectory: o.modelDirectory)
+        let (model, tokenizer, preprocessor) = (loaded.model, loaded.tokenizer, loaded.preprocessor)
         let pairs = try ImageCaptionPairs.read(o.pairsFile)
         guard o.domains >= 2, pairs.count >= o.domains else {
             throw TrainingError("\(o.pairsFile): \(pairs.count) pairs cannot form \(o.domains) domains (at least 2 domains, and a pair per domain)")
@@ -112,15 +111,9 @@ public final class GRAMTrainer {
         guard var learner = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed)) as? GRAMMetaLearner else {
             throw TrainingError("gram training needs the gram method configuration")
         }
-        var start = 0
-        if o.resume, let path = Checkpoint.newest(directory: checkpoints) {
-            let checkpoint = try Checkpoint.read(path: path)
-            do { try learner.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState) } catch {
-                throw TrainingError("\(path): \(error)")
-            }
-            start = checkpoint.step
-            log.say("resumed from \(path) at step \(start)")
-        }
+        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log) {
+            try learner.restore(parameters: $0, optimizerState: $1)
+        } : 0
         let maxEpoch = max(1, (o.steps + 99) / 100)  // the schedules' "epochs" are 100 meta-steps
         let schedules = (o.method.promptOptimizer.schedule(maxEpoch: maxEpoch), o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch))
         let promptNames = learner.initialisation.keys.sorted(), regulatorNames = learner.regulator.weights.keys.sorted()
@@ -165,11 +158,10 @@ public final class GRAMTrainer {
                           initialisationLR: schedules.0.lr(epoch: epoch), regulatorLR: schedules.1.lr(epoch: epoch))
             let done = step + 1
             if done % o.checkpointEvery == 0 || done == o.steps {
-                if isRoot {
-                    try Checkpoint(step: done, parameters: learner.parameters, optimizerState: learner.optimizerState,
-                                   metadata: ["seed": String(o.seed), "method": "gram"]).write(directory: checkpoints)
-                }
-                try communicator.barrier()  // as in Trainer: failures abort only after a complete checkpoint
+                try Checkpoint.commit({
+                    Checkpoint(step: done, parameters: learner.parameters, optimizerState: learner.optimizerState,
+                               metadata: ["seed": String(o.seed), "method": "gram"])
+                }, directory: checkpoints, communicator: communicator)
             }
             if done % o.logEvery == 0 || done == o.steps {
                 let elapsed = clock.now - began

@@ -89,9 +89,8 @@ public final class Trainer {
         let log = try RunLog(directory: o.outputDirectory, enabled: isRoot, echo: o.printsProgress)
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
 
-        let model = try CLIPModel(directory: o.modelDirectory)
-        let tokenizer = try CLIPTokenizer(modelDirectory: o.modelDirectory)
-        let preprocessor = try CLIPPreprocessor(configFile: (o.modelDirectory as NSString).appendingPathComponent("preprocessor_config.json"))
+        let loaded = try Evaluation(modelDirectory: o.modelDirectory)
+        let (model, tokenizer, preprocessor) = (loaded.model, loaded.tokenizer, loaded.preprocessor)
         let augmentation = TrainingAugmentation(matching: preprocessor, cropScale: o.cropScale)
         let data = try o.source.load(shots: o.shots, seed: o.seed, subset: o.subsample)
         let train = data.splits.train
@@ -120,15 +119,10 @@ public final class Trainer {
         let schedules = ["prompts": o.method.promptOptimizer.schedule(maxEpoch: maxEpoch),
                          "regulator": o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch)]
 
-        var start = 0
-        if o.resume, let path = Checkpoint.newest(directory: checkpoints) {
-            let checkpoint = try Checkpoint.read(path: path)
-            do { try method.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState) } catch {
-                throw TrainingError("\(path): \(error)")
-            }
-            start = checkpoint.step
-            log.say("resumed from \(path) at step \(start)")
-        } else if isRoot {
+        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log) {
+            try method.restore(parameters: $0, optimizerState: $1)
+        } : 0
+        if start == 0 && isRoot {
             try AtomicFile.write(o.resolvedConfiguration.serialized(pretty: true) + "\n",
                                  to: (o.outputDirectory as NSString).appendingPathComponent("config.json"))
         }
@@ -161,13 +155,10 @@ public final class Trainer {
 
             let done = step + 1
             if done % o.checkpointEvery == 0 || done == totalSteps {
-                if isRoot {
-                    try Checkpoint(step: done, parameters: method.parameters, optimizerState: method.optimizerState,
-                                   metadata: ["epoch": String(epoch), "seed": String(o.seed), "method": o.method.method]).write(directory: checkpoints)
-                }
-                // No rank runs ahead of a checkpoint being written: a failure at the next step
-                // (a NaN, a killed rank) aborts the job only after this checkpoint is complete.
-                try communicator.barrier()
+                try Checkpoint.commit({
+                    Checkpoint(step: done, parameters: method.parameters, optimizerState: method.optimizerState,
+                               metadata: ["epoch": String(epoch), "seed": String(o.seed), "method": o.method.method])
+                }, directory: checkpoints, communicator: communicator)
             }
             if done % o.logEvery == 0 || done == totalSteps {
                 let elapsed = clock.now - began
@@ -187,19 +178,19 @@ public final class Trainer {
         }
         log.say("finished \(totalSteps) steps; prompts in \((o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))")
         if isRoot && o.evaluate {
-            try evaluate(model: model, tokenizer: tokenizer, preprocessor: preprocessor, log: log)
+            try evaluate(loaded, log: log)
         }
     }
 
     /// Test accuracy with the learned prompts on the trained classes and, after training on
     /// base classes, on the new ones (as `metaprompt eval`), with the harmonic mean; Dassl's
     /// lines go to log.txt and the numbers to results.json.
-    func evaluate(model: CLIPModel, tokenizer: CLIPTokenizer, preprocessor: CLIPPreprocessor, log: RunLog) throws {
+    func evaluate(_ evaluation: Evaluation, log: RunLog) throws {
         let o = options
         let promptsPath = (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors")
-        try Self.evaluate(Evaluation(model: model, tokenizer: tokenizer, preprocessor: preprocessor), source: o.source,
+        try Self.evaluate(evaluation, source: o.source,
                           subsets: o.subsample == .base ? [.base, .new] : [o.subsample],
-                          prompts: try EvaluationPrompts.load(contentsOf: promptsPath, configuration: model.configuration),
+                          prompts: try EvaluationPrompts.load(contentsOf: promptsPath, configuration: evaluation.model.configuration),
                           fields: ["method": .string(o.method.method), "prompts": .string(promptsPath)],
                           log: log, outputDirectory: o.outputDirectory)
     }

@@ -32,7 +32,8 @@ extension Tensor {
                 }
             }
         }
-        return Tensor.record("layerNorm", shape: shape, storage: out, inputs: [self, weight, bias]) { g, inputs, _, needs in
+        return Tensor.record("layerNorm", shape: shape, storage: out, inputs: [self, weight, bias],
+                             keeping: [true, true, false]) { g, inputs, _, needs in
             let (x, w) = (inputs[0], inputs[1])
             let centred = x - x.mean(alongAxis: -1, keepingDimensions: true)
             let rstd = (centred.squared().mean(alongAxis: -1, keepingDimensions: true) + epsilon).rsqrt()

@@ -71,6 +71,8 @@ let opCases: [OpCase] = [
     OpCase(name: "abs", shapes: [[2, 3]], inputs: .awayFromZero, secondOrder: true) { $0[0].abs() },
     OpCase(name: "quickGELU", shapes: [[2, 4]], secondOrder: true) { $0[0].quickGELU() },
     OpCase(name: "gelu", shapes: [[2, 4]], secondOrder: true) { $0[0].gelu() },
+    OpCase(name: "quickGELUDerivative", shapes: [[2, 4]], secondOrder: true) { $0[0].quickGELUDerivative() },
+    OpCase(name: "geluDerivative", shapes: [[2, 4]], secondOrder: true) { $0[0].geluDerivative() },
     OpCase(name: "sum over axes", shapes: [[2, 3, 4]], secondOrder: true) { $0[0].sum(alongAxes: [0, 2]).squared() },
     OpCase(name: "mean keeping dims", shapes: [[2, 3, 4]]) { $0[0].mean(alongAxis: 1, keepingDimensions: true) * $0[0] },
     OpCase(name: "max along axis", shapes: [[3, 4]], inputs: .spaced) { $0[0].max(alongAxis: 1) },

@@ -56,22 +56,42 @@ extension Tensor {
         }
     }
 
-    /// QuickGELU, CLIP's activation: `x·σ(1.702x)`.
-    /// d = g·(s + 1.702·x·s·(1 − s)) with s = σ(1.702x), recomputed differentiably.
+    /// QuickGELU, CLIP's activation: `x·σ(1.702x)`; d = g·quickGELU′(x).
     public func quickGELU() -> Tensor {
         unary("quickGELU", keeping: .input, { $0 / (1 + Foundation.exp(-1.702 * $0)) }) { g, x, _, _ in
-            let s = (x[0] * 1.702).sigmoid()
-            return [g * (s + x[0] * 1.702 * s * (1 - s))]
+            [g * x[0].quickGELUDerivative()]
         }
     }
 
-    /// GELU with the exact erf form, `x·Φ(x)` (Hugging Face `hidden_act: gelu`).
-    /// d = g·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π).
+    /// quickGELU′(x) = s + 1.702·x·s·(1 − s) with s = σ(1.702x): one pass and one tensor
+    /// (kept by a second-order graph) instead of eight composed ops over the MLP's width.
+    /// d = g·quickGELU″(x), quickGELU″(x) = 1.702·s(1 − s)·(2 + 1.702·x·(1 − 2s)), composed of
+    /// differentiable ops (only a third derivative would differentiate it).
+    public func quickGELUDerivative() -> Tensor {
+        unary("quickGELUDerivative", keeping: .input, { x in
+            let s = 1 / (1 + Foundation.exp(-1.702 * x))
+            return s + 1.702 * x * s * (1 - s)
+        }) { g, x, _, _ in
+            let s = (x[0] * 1.702).sigmoid()
+            return [g * (s * (1 - s) * 1.702 * (x[0] * (1 - s * 2) * 1.702 + 2))]
+        }
+    }
+
+    /// GELU with the exact erf form, `x·Φ(x)` (Hugging Face `hidden_act: gelu`); d = g·gelu′(x).
     public func gelu() -> Tensor {
         unary("gelu", keeping: .input, { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }) { g, x, _, _ in
-            let cdf = (x[0] * 0.70710678118654752).erf() * 0.5 + 0.5
+            [g * x[0].geluDerivative()]
+        }
+    }
+
+    /// gelu′(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π), in one pass (as `quickGELUDerivative`).
+    /// d = g·gelu″(x), gelu″(x) = φ(x)·(2 − x²), composed of differentiable ops.
+    public func geluDerivative() -> Tensor {
+        unary("geluDerivative", keeping: .input, { x in
+            0.5 * (1 + Foundation.erf(x * 0.70710678118654752)) + x * Foundation.exp(-0.5 * x * x) * 0.39894228040143268
+        }) { g, x, _, _ in
             let pdf = (x[0].squared() * -0.5).exp() * 0.39894228040143268
-            return [g * (cdf + x[0] * pdf)]
+            return [g * (pdf * (2 - x[0].squared()))]
         }
     }
 

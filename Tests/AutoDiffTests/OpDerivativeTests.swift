@@ -112,6 +112,9 @@ let opCases: [OpCase] = [
     OpCase(name: "layerNorm", shapes: [[3, 6], [6], [6]], secondOrder: true) {
         $0[0].layerNorm(weight: $0[1], bias: $0[2])
     },
+    OpCase(name: "layerNormInputGradient", shapes: [[3, 6], [3, 6]], secondOrder: true) {
+        $0[0].layerNormInputGradient(at: $0[1], epsilon: 1e-5)
+    },
     OpCase(name: "l2Normalized", shapes: [[3, 4]], secondOrder: true) { $0[0].l2Normalized() },
     OpCase(name: "crossEntropy, hard labels", shapes: [[4, 5]], secondOrder: true) {
         Tensor.crossEntropy($0[0] * 2, labels: [1, 0, 4, 1])

@@ -25,21 +25,22 @@ public func gradients(of output: Tensor, withRespectTo inputs: [Tensor], seed: T
     }()
     precondition(seed.shape == output.shape,
                  "seed shape \(seed.shape) differs from output shape \(output.shape)")
-    let targets = Set(inputs.map(ObjectIdentifier.init))
+    // Keys are producing nodes (shared by a tensor and its shells), or leaves themselves.
+    let targets = Set(inputs.map(\.gradientKey))
 
     // Post-order over recorded tensors: every tensor comes after the inputs of its node.
     var order: [Tensor] = []
     var visited: Set<ObjectIdentifier> = []
     var stack: [(Tensor, Bool)] = [(output, false)]
     while let (tensor, expanded) = stack.popLast() {
-        let id = ObjectIdentifier(tensor)
+        let id = tensor.gradientKey
         if expanded { order.append(tensor); continue }
         if visited.contains(id) { continue }
         visited.insert(id)
         stack.append((tensor, true))
         if let node = tensor.node {
             for input in node.inputs where input.requiresGrad
-                && !visited.contains(ObjectIdentifier(input)) {
+                && !visited.contains(input.gradientKey) {
                 stack.append((input, false))
             }
         }
@@ -48,32 +49,32 @@ public func gradients(of output: Tensor, withRespectTo inputs: [Tensor], seed: T
     // A tensor matters if it is a target or one of its node's inputs matters.
     var matters: Set<ObjectIdentifier> = []
     for tensor in order {
-        let id = ObjectIdentifier(tensor)
+        let id = tensor.gradientKey
         if targets.contains(id)
-            || (tensor.node?.inputs.contains { matters.contains(ObjectIdentifier($0)) } ?? false) {
+            || (tensor.node?.inputs.contains { matters.contains($0.gradientKey) } ?? false) {
             matters.insert(id)
         }
     }
 
-    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
+    var grads: [ObjectIdentifier: Tensor] = [output.gradientKey: seed]
     GradMode.$isEnabled.withValue(createGraph) {
         for tensor in order.reversed() {
-            let id = ObjectIdentifier(tensor)
+            let id = tensor.gradientKey
             guard matters.contains(id), let node = tensor.node, let grad = grads[id] else { continue }
             // Targets keep their gradient; intermediate gradients are dropped once used.
             if !targets.contains(id) { grads[id] = nil }
-            let needs = node.inputs.map { matters.contains(ObjectIdentifier($0)) }
-            let contributions = node.backward(grad, node.inputs, tensor, needs)
+            let needs = node.inputs.map { matters.contains($0.gradientKey) }
+            let contributions = node.backward(grad, node.inputs, node.output(shape: tensor.shape), needs)
             precondition(contributions.count == node.inputs.count,
                          "backward of \(node.name) returned \(contributions.count) gradients for \(node.inputs.count) inputs")
             for (input, contribution) in zip(node.inputs, contributions) {
-                guard let contribution, matters.contains(ObjectIdentifier(input)) else { continue }
+                guard let contribution, matters.contains(input.gradientKey) else { continue }
                 precondition(contribution.shape == input.shape,
                              "backward of \(node.name) gave gradient \(contribution.shape) for input \(input.shape)")
-                let key = ObjectIdentifier(input)
+                let key = input.gradientKey
                 grads[key] = grads[key].map { $0 + contribution } ?? contribution
             }
         }
     }
-    return inputs.map { grads[ObjectIdentifier($0)] ?? Tensor.zeros($0.shape) }
+    return inputs.map { grads[$0.gradientKey] ?? Tensor.zeros($0.shape) }
 }

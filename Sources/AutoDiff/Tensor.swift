@@ -10,12 +10,20 @@
 public final class Tensor: @unchecked Sendable {
     /// The extent of each axis; `[]` is a scalar.
     public let shape: [Int]
-    /// The values in row-major order; `count == shape.product`.
-    public let storage: [Float]
+    /// The values in row-major order, or empty for a shell (see `shell()`).
+    private let values: [Float]
+    /// True for a graph edge whose values were not kept (see `shell()`).
+    internal let isShell: Bool
     /// True for a leaf created by `requiringGrad()`.
     public let isGradientLeaf: Bool
     /// The op that produced this tensor, if it was recorded. Only `deinit` mutates it.
     internal private(set) var node: Node?
+
+    /// The values in row-major order; `count == shape.product`.
+    public var storage: [Float] {
+        precondition(!isShell, "the values of a \(shape) tensor were not kept for backward; the op that reads them must keep them")
+        return values
+    }
 
     /// Creates a constant (no gradient) tensor.
     /// - Precondition: `values.count == shape.product`.
@@ -24,16 +32,40 @@ public final class Tensor: @unchecked Sendable {
         precondition(values.count == shape.product,
                      "\(values.count) values cannot fill shape \(shape) (\(shape.product) elements)")
         self.shape = shape
-        self.storage = values
+        self.values = values
+        self.isShell = false
         self.isGradientLeaf = false
         self.node = nil
     }
 
     internal init(shape: [Int], storage: [Float], node: Node?, isGradientLeaf: Bool = false) {
         self.shape = shape
-        self.storage = storage
+        self.values = storage
+        self.isShell = false
         self.node = node
         self.isGradientLeaf = isGradientLeaf
+    }
+
+    private init(shellOf tensor: Tensor) {
+        self.shape = tensor.shape
+        self.values = []
+        self.isShell = true
+        self.node = tensor.node
+        self.isGradientLeaf = false
+    }
+
+    /// A graph edge to this tensor without its values: the same shape and producing node
+    /// (gradients are keyed by the node), so a recorded op whose backward rule does not read
+    /// an input holds the input's shell instead of its buffer — PyTorch keeps only "saved
+    /// tensors" alive in the same way. Leaves are their own identity and stay whole.
+    internal func shell() -> Tensor {
+        isGradientLeaf || isShell ? self : Tensor(shellOf: self)
+    }
+
+    /// What `gradients(of:withRespectTo:)` keys this tensor's gradient on: its producing node
+    /// (shared with its shells), or the tensor itself for leaves and constants.
+    internal var gradientKey: ObjectIdentifier {
+        node.map(ObjectIdentifier.init) ?? ObjectIdentifier(self)
     }
 
     /// A 0-d tensor holding `value`.
@@ -45,11 +77,11 @@ public final class Tensor: @unchecked Sendable {
     public var requiresGrad: Bool { isGradientLeaf || node != nil }
 
     public var rank: Int { shape.count }
-    public var count: Int { storage.count }
+    public var count: Int { shape.product }
 
     /// The single value of a one-element tensor.
     public var scalar: Float {
-        precondition(storage.count == 1, "scalar of a tensor with shape \(shape)")
+        precondition(count == 1, "scalar of a tensor with shape \(shape)")
         return storage[0]
     }
 
@@ -95,8 +127,9 @@ public final class Tensor: @unchecked Sendable {
 
 extension Tensor: CustomStringConvertible {
     public var description: String {
+        if isShell { return "Tensor\(shape)(shell)" }
         let shown = storage.prefix(8).map { "\($0)" }.joined(separator: ", ")
-        return "Tensor\(shape)[\(shown)\(storage.count > 8 ? ", …" : "")]"
+        return "Tensor\(shape)[\(shown)\(count > 8 ? ", …" : "")]"
     }
 }
 

@@ -76,6 +76,8 @@ public final class CLIPModel: @unchecked Sendable {
     ///   - truncate: compute only positions up to the batch's last end-of-text token. Causal
     ///     attention means later positions cannot change the pooled feature, so this changes
     ///     nothing but the cost; `false` runs all positions (for tests).
+    ///   - trace: records every layer's output; without it the last layer runs only at the
+    ///     pooled end-of-text positions (see `block(_:_:_:pooling:mask:)`).
     public func encodeText(_ ids: [[Int]], prompts: TowerPrompts? = nil, truncate: Bool = true,
                            trace: ActivationTrace? = nil) -> Tensor {
         let c = configuration.text
@@ -95,14 +97,20 @@ public final class CLIPModel: @unchecked Sendable {
         x = x + w("text.position_embedding").slice(alongAxis: 0, 0..<length)
         trace?("text.embeddings", x)
         let mask = Tensor.causalMask(length)
-        for layer in 0..<c.layers {
+        let full = trace != nil ? c.layers : c.layers - 1
+        for layer in 0..<full {
             if let p = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: 1, with: p) }
             x = block(x, "text.blocks.\(layer).", c, mask: mask)
             trace?("text.layer_out.\(layer)", x)
         }
         // LN is per row, so pooling first and normalising N rows is the same as the reverse.
-        let pooled = x.reshaped([n * length, c.width]).indexSelect(alongAxis: 0, eot.enumerated().map { $0 * length + $1 })
-            .layerNorm(weight: w("text.final_ln.weight"), bias: w("text.final_ln.bias"), epsilon: c.layerNormEpsilon)
+        if full == c.layers {
+            x = x.reshaped([n * length, c.width]).indexSelect(alongAxis: 0, eot.enumerated().map { $0 * length + $1 })
+        } else {
+            if let p = prompts?.replacement(beforeLayer: full) { x = Self.replacing(x, at: 1, with: p) }
+            x = block(x, "text.blocks.\(full).", c, pooling: eot, mask: mask.indexSelect(alongAxis: 0, eot).reshaped([n, 1, 1, length]))
+        }
+        let pooled = x.layerNorm(weight: w("text.final_ln.weight"), bias: w("text.final_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("text.pooled", pooled)
         return Tensor.matmul(pooled, w("text.projection"), transposeB: true)
     }
@@ -111,6 +119,8 @@ public final class CLIPModel: @unchecked Sendable {
     /// - Parameters:
     ///   - pixels: (B, 3, S, S), already preprocessed (S = the configured image size).
     ///   - prompts: tokens appended after the class and patch tokens, and deep prompts.
+    ///   - trace: records every layer's output; without it the last layer runs only at the
+    ///     pooled class token (see `block(_:_:_:pooling:mask:)`).
     public func encodeImages(_ pixels: Tensor, prompts: TowerPrompts? = nil, trace: ActivationTrace? = nil) -> Tensor {
         let c = configuration.vision
         let s = configuration.imageSize, p = configuration.patchSize, g = configuration.gridSize
@@ -129,12 +139,19 @@ public final class CLIPModel: @unchecked Sendable {
         trace?("vision.embeddings", x)
         x = x.layerNorm(weight: w("vision.pre_ln.weight"), bias: w("vision.pre_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("vision.pre_ln", x)
-        for layer in 0..<c.layers {
+        let full = trace != nil ? c.layers : c.layers - 1
+        for layer in 0..<full {
             if let r = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: base, with: r) }
             x = block(x, "vision.blocks.\(layer).", c, mask: nil)
             trace?("vision.layer_out.\(layer)", x)
         }
-        let pooled = x.slice(alongAxis: 1, 0..<1).reshaped([b, c.width])
+        if full == c.layers {
+            x = x.slice(alongAxis: 1, 0..<1).reshaped([b, c.width])
+        } else {
+            if let r = prompts?.replacement(beforeLayer: full) { x = Self.replacing(x, at: base, with: r) }
+            x = block(x, "vision.blocks.\(full).", c, pooling: Array(repeating: 0, count: b), mask: nil)
+        }
+        let pooled = x
             .layerNorm(weight: w("vision.post_ln.weight"), bias: w("vision.post_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("vision.pooled", pooled)
         return Tensor.matmul(pooled, w("vision.projection"), transposeB: true)
@@ -159,6 +176,31 @@ public final class CLIPModel: @unchecked Sendable {
         let attended = Tensor.attention(query: split("q"), key: split("k"), value: split("v"), mask: mask)
             .permuted([0, 2, 1, 3]).reshaped([n, t, width])
         let y = x + Tensor.linear(attended, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
+        let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
+        var m = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
+        m = c.activation == .quickGELU ? m.quickGELU() : m.gelu()
+        return y + Tensor.linear(m, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
+    }
+
+    /// The last block where only one position per sequence is pooled: position `pooling[i]`
+    /// of sequence i, (N, W). Keys and values still come from every position, but the query,
+    /// the residual stream and the MLP — most of a block's work — run on the pooled rows
+    /// only, since nothing reads the others. `mask` is the pooled queries' rows of the
+    /// attention mask, broadcastable to (N, H, 1, T).
+    func block(_ x: Tensor, _ prefix: String, _ c: TowerConfiguration, pooling: [Int], mask: Tensor?) -> Tensor {
+        let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
+        precondition(pooling.count == n && pooling.allSatisfy { (0..<t).contains($0) }, "pooled positions \(pooling) for \(x.shape)")
+        let rows = pooling.enumerated().map { $0 * t + $1 }
+        let h = x.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
+        func split(_ part: String, _ input: Tensor, length: Int) -> Tensor {  // (N, length, W) → (N, H, length, d)
+            Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"))
+                .reshaped([n, length, heads, d]).permuted([0, 2, 1, 3])
+        }
+        let query = split("q", h.reshaped([n * t, width]).indexSelect(alongAxis: 0, rows).reshaped([n, 1, width]), length: 1)
+        let attended = Tensor.attention(query: query, key: split("k", h, length: t), value: split("v", h, length: t), mask: mask)
+            .reshaped([n, width])  // (N, H, 1, d) is already (N, 1, H, d) in memory
+        let y = x.reshaped([n * t, width]).indexSelect(alongAxis: 0, rows)
+            + Tensor.linear(attended, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
         let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
         var m = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
         m = c.activation == .quickGELU ? m.quickGELU() : m.gelu()

@@ -71,6 +71,8 @@ let opCases: [OpCase] = [
     OpCase(name: "abs", shapes: [[2, 3]], inputs: .awayFromZero, secondOrder: true) { $0[0].abs() },
     OpCase(name: "quickGELU", shapes: [[2, 4]], secondOrder: true) { $0[0].quickGELU() },
     OpCase(name: "gelu", shapes: [[2, 4]], secondOrder: true) { $0[0].gelu() },
+    OpCase(name: "quickGELUDerivative", shapes: [[2, 4]], secondOrder: true) { $0[0].quickGELUDerivative() },
+    OpCase(name: "geluDerivative", shapes: [[2, 4]], secondOrder: true) { $0[0].geluDerivative() },
     OpCase(name: "sum over axes", shapes: [[2, 3, 4]], secondOrder: true) { $0[0].sum(alongAxes: [0, 2]).squared() },
     OpCase(name: "mean keeping dims", shapes: [[2, 3, 4]]) { $0[0].mean(alongAxis: 1, keepingDimensions: true) * $0[0] },
     OpCase(name: "max along axis", shapes: [[3, 4]], inputs: .spaced) { $0[0].max(alongAxis: 1) },
@@ -109,6 +111,9 @@ let opCases: [OpCase] = [
     OpCase(name: "logSoftmax", shapes: [[3, 5]], secondOrder: true) { $0[0].logSoftmax() },
     OpCase(name: "layerNorm", shapes: [[3, 6], [6], [6]], secondOrder: true) {
         $0[0].layerNorm(weight: $0[1], bias: $0[2])
+    },
+    OpCase(name: "layerNormInputGradient", shapes: [[3, 6], [3, 6]], secondOrder: true) {
+        $0[0].layerNormInputGradient(at: $0[1], epsilon: 1e-5)
     },
     OpCase(name: "l2Normalized", shapes: [[3, 4]], secondOrder: true) { $0[0].l2Normalized() },
     OpCase(name: "crossEntropy, hard labels", shapes: [[4, 5]], secondOrder: true) {

@@ -56,6 +56,22 @@ import TestSupport
         Self.expectClose(truncated, full, relativeToMax: 5e-6, "truncated vs full")
     }
 
+    @Test func lastLayerAtPooledPositionsGivesTheFullLastLayersFeatures() throws {
+        let model = try Self.model.get()
+        let file = try SafeTensorsFile(path: fixture("ivlp.safetensors"))
+        var prompts: [String: Tensor] = [:]
+        for n in ["text.ctx", "text.deep.1", "vision.ctx", "vision.deep.1"] { prompts[n] = try Tensor(file, n) }
+        let ids = try Self.ids(file, "input_ids"), pixels = try Tensor(file, "pixel_values")
+        let text = TowerPrompts(named: prompts, tower: "text"), vision = TowerPrompts(named: prompts, tower: "vision")
+        // A trace runs the last layer at every position; without one only the pooled rows run.
+        let ignore: ActivationTrace = { _, _ in }
+        // Same ops on the pooled rows; only BLAS blocking over fewer rows differs (5e-6 as above).
+        Self.expectClose(model.encodeText(ids, prompts: text), model.encodeText(ids, prompts: text, trace: ignore),
+                         relativeToMax: 5e-6, "text: pooled vs full last layer")
+        Self.expectClose(model.encodeImages(pixels, prompts: vision), model.encodeImages(pixels, prompts: vision, trace: ignore),
+                         relativeToMax: 5e-6, "vision: pooled vs full last layer")
+    }
+
     @Test func ivlpPromptsMatchTheReferenceLogitsLossAndGradients() throws {
         let model = try Self.model.get()
         let file = try SafeTensorsFile(path: fixture("ivlp.safetensors"))

@@ -6,15 +6,16 @@ import Foundation
 extension Tensor {
     @inline(__always)
     static func binary(_ name: String, _ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float,
-                       backward: @escaping BackwardRule) -> Tensor {
+                       keeping: [Bool], keepingOutput: Bool = false, backward: @escaping BackwardRule) -> Tensor {
         let storage = broadcastKernel(a.storage, a.shape, b.storage, b.shape, f)
         let shape = a.shape == b.shape ? a.shape : Shape.broadcast(a.shape, b.shape)
-        return record(name, shape: shape, storage: storage, inputs: [a, b], backward: backward)
+        return record(name, shape: shape, storage: storage, inputs: [a, b], keeping: keeping,
+                      keepingOutput: keepingOutput, backward: backward)
     }
 
     /// `a + b`, broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        binary("add", a, b, +) { g, x, _, needs in
+        binary("add", a, b, +, keeping: [false, false]) { g, x, _, needs in
             [needs[0] ? g.sum(toShape: x[0].shape) : nil,
              needs[1] ? g.sum(toShape: x[1].shape) : nil]
         }
@@ -22,23 +23,24 @@ extension Tensor {
 
     /// `a − b`, broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        binary("sub", a, b, -) { g, x, _, needs in
+        binary("sub", a, b, -, keeping: [false, false]) { g, x, _, needs in
             [needs[0] ? g.sum(toShape: x[0].shape) : nil,
              needs[1] ? (-g).sum(toShape: x[1].shape) : nil]
         }
     }
 
-    /// `a ⊙ b`, broadcasting. d/da = g⊙b, d/db = g⊙a.
+    /// `a ⊙ b`, broadcasting. d/da = g⊙b, d/db = g⊙a: each operand is kept only when the
+    /// other one's gradient may be asked for.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        binary("mul", a, b, *) { g, x, _, needs in
+        binary("mul", a, b, *, keeping: [b.requiresGrad, a.requiresGrad]) { g, x, _, needs in
             [needs[0] ? (g * x[1]).sum(toShape: x[0].shape) : nil,
              needs[1] ? (g * x[0]).sum(toShape: x[1].shape) : nil]
         }
     }
 
-    /// `a / b`, broadcasting. d/da = g/b, d/db = −g·a/b² = −g·y/b.
+    /// `a / b`, broadcasting. d/da = g/b, d/db = −g·a/b² = −g·y/b (so a is never kept).
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        binary("div", a, b, /) { g, x, y, needs in
+        binary("div", a, b, /, keeping: [false, true], keepingOutput: b.requiresGrad) { g, x, y, needs in
             [needs[0] ? (g / x[1]).sum(toShape: x[0].shape) : nil,
              needs[1] ? (-(g * y) / x[1]).sum(toShape: x[1].shape) : nil]
         }
@@ -46,14 +48,14 @@ extension Tensor {
 
     /// `−x`.
     public static prefix func - (x: Tensor) -> Tensor {
-        record("neg", shape: x.shape, storage: mapKernel(x.storage) { -$0 }, inputs: [x]) { g, _, _, _ in
+        record("neg", shape: x.shape, storage: mapKernel(x.storage) { -$0 }, inputs: [x], keeping: [false]) { g, _, _, _ in
             [-g]
         }
     }
 
     /// `x · s` for a constant `s`.
     public static func * (x: Tensor, s: Float) -> Tensor {
-        record("scale", shape: x.shape, storage: mapKernel(x.storage) { $0 * s }, inputs: [x]) { g, _, _, _ in
+        record("scale", shape: x.shape, storage: mapKernel(x.storage) { $0 * s }, inputs: [x], keeping: [false]) { g, _, _, _ in
             [g * s]
         }
     }
@@ -63,7 +65,7 @@ extension Tensor {
 
     /// `x + s` for a constant `s`.
     public static func + (x: Tensor, s: Float) -> Tensor {
-        record("shift", shape: x.shape, storage: mapKernel(x.storage) { $0 + s }, inputs: [x]) { g, _, _, _ in
+        record("shift", shape: x.shape, storage: mapKernel(x.storage) { $0 + s }, inputs: [x], keeping: [false]) { g, _, _, _ in
             [g]
         }
     }

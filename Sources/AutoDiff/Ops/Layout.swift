@@ -12,7 +12,7 @@ extension Tensor {
         precondition(target.product == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
         if target == shape { return self }
         let inShape = shape
-        return Tensor.record("reshape", shape: target, storage: storage, inputs: [self]) { g, _, _, _ in
+        return Tensor.record("reshape", shape: target, storage: storage, inputs: [self], keeping: [false]) { g, _, _, _ in
             [g.reshaped(inShape)]
         }
     }
@@ -27,7 +27,7 @@ extension Tensor {
         let adjoint = inverse
         return Tensor.record("permute", shape: axes.map { shape[$0] },
                              storage: permuteKernel(storage, shape: shape, axes: axes),
-                             inputs: [self]) { g, _, _, _ in
+                             inputs: [self], keeping: [false]) { g, _, _, _ in
             [g.permuted(adjoint)]
         }
     }
@@ -66,7 +66,8 @@ extension Tensor {
                 column += width
             }
         }
-        return record("concatenate", shape: shape, storage: storage, inputs: parts) { g, _, _, needs in
+        return record("concatenate", shape: shape, storage: storage, inputs: parts,
+                      keeping: parts.map { _ in false }) { g, _, _, needs in
             var start = 0
             return extents.enumerated().map { i, n in
                 defer { start += n }
@@ -86,7 +87,7 @@ extension Tensor {
         let n = shape[a]
         let storage = sliceAxisKernel(self.storage, outer: shape[..<a].product, n: n,
                                       inner: shape[(a + 1)...].product, range: range)
-        return Tensor.record("slice", shape: outShape, storage: storage, inputs: [self]) { g, _, _, _ in
+        return Tensor.record("slice", shape: outShape, storage: storage, inputs: [self], keeping: [false]) { g, _, _, _ in
             [g.padded(alongAxis: a, before: range.lowerBound, after: n - range.upperBound)]
         }
     }
@@ -123,7 +124,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor.record("indexSelect", shape: outShape, storage: storage, inputs: [self]) { g, _, _, _ in
+        return Tensor.record("indexSelect", shape: outShape, storage: storage, inputs: [self], keeping: [false]) { g, _, _, _ in
             [g.indexAdd(alongAxis: a, indices, extent: n)]
         }
     }
@@ -150,7 +151,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor.record("indexAdd", shape: outShape, storage: out, inputs: [self]) { g, _, _, _ in
+        return Tensor.record("indexAdd", shape: outShape, storage: out, inputs: [self], keeping: [false]) { g, _, _, _ in
             [g.indexSelect(alongAxis: a, indices)]
         }
     }

@@ -42,7 +42,9 @@ extension Tensor {
             }
         }
         let shapeA = a.shape, shapeB = b.shape
-        return record("matmul", shape: batch + [m, n], storage: storage, inputs: [a, b]) { g, x, _, needs in
+        // dA reads B and dB reads A: keep each operand only if the other may need its gradient.
+        return record("matmul", shape: batch + [m, n], storage: storage, inputs: [a, b],
+                      keeping: [b.requiresGrad, a.requiresGrad]) { g, x, _, needs in
             let (a, b) = (x[0], x[1])
             var da: Tensor?, db: Tensor?
             switch (transposeA, transposeB) {

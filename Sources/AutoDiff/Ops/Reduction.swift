@@ -14,7 +14,7 @@ extension Tensor {
         }
         let outShape = keepingDimensions ? kept : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
         let inShape = shape, keptShape = kept
-        return Tensor.record("sum", shape: outShape, storage: values, inputs: [self]) { g, _, _, _ in
+        return Tensor.record("sum", shape: outShape, storage: values, inputs: [self], keeping: [false]) { g, _, _, _ in
             [g.reshaped(keptShape).broadcast(to: inShape)]
         }
     }
@@ -49,7 +49,7 @@ extension Tensor {
         kept[a] = 1
         let outShape = keepingDimensions ? kept : shape.enumerated().filter { $0.offset != a }.map(\.element)
         let inShape = shape, keptShape = kept
-        return Tensor.record("max", shape: outShape, storage: values, inputs: [self]) { g, _, _, _ in
+        return Tensor.record("max", shape: outShape, storage: values, inputs: [self], keeping: [false]) { g, _, _, _ in
             var mask = [Float](repeating: 0, count: inShape.product)
             for o in 0..<outer {
                 for i in 0..<inner { mask[(o * n + indices[o * inner + i]) * inner + i] = 1 }
@@ -77,7 +77,7 @@ extension Tensor {
             current[a] = target[a]
         }
         let inShape = shape
-        return Tensor.record("broadcast", shape: target, storage: values, inputs: [self]) { g, _, _, _ in
+        return Tensor.record("broadcast", shape: target, storage: values, inputs: [self], keeping: [false]) { g, _, _, _ in
             [g.sum(toShape: inShape)]
         }
     }

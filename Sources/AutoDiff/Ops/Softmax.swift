@@ -29,7 +29,7 @@ extension Tensor {
     /// Backward: dx = y ⊙ (g − Σⱼ gⱼyⱼ) (the Jacobian diag(y) − yyᵀ applied to g).
     public func softmax() -> Tensor {
         Tensor.record("softmax", shape: shape, storage: softmaxKernel(storage, rowLength: shape.last ?? 1, log: false),
-                      inputs: [self]) { g, _, y, _ in
+                      inputs: [self], keeping: [false], keepingOutput: true) { g, _, y, _ in
             [y * (g - (g * y).sum(alongAxis: -1, keepingDimensions: true))]
         }
     }
@@ -38,7 +38,7 @@ extension Tensor {
     /// Backward: dx = g − softmax(x)·Σⱼgⱼ, with softmax(x) = e^y.
     public func logSoftmax() -> Tensor {
         Tensor.record("logSoftmax", shape: shape, storage: softmaxKernel(storage, rowLength: shape.last ?? 1, log: true),
-                      inputs: [self]) { g, _, y, _ in
+                      inputs: [self], keeping: [false], keepingOutput: true) { g, _, y, _ in
             [g - y.exp() * g.sum(alongAxis: -1, keepingDimensions: true)]
         }
     }

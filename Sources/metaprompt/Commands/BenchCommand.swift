@@ -26,8 +26,8 @@ enum BenchCommand: Command {
         fraction of sgemm, and the text tower per class prompt ("X X X X <class>.").
 
         step — one ProMetaR iteration (IVLP 4+4 tokens, depth 9+9, two classes in the batch,
-        C classes, random weights): seconds per iteration and peak RSS, second- and first-order,
-        each order in its own process.
+        C classes, random weights): seconds per iteration (wall and CPU) and peak RSS, second-
+        and first-order, each order in its own process.
 
         scaling — weak scaling of ProMetaR under mpirun: launches -np 1 and -np 2 (T = ranks ×
         K tasks per step, random weights, one BLAS thread per rank) and prints tasks/s, the

@@ -79,7 +79,7 @@ public struct DomainShift: Sendable, Equatable {
     /// ``ObjectColor``'s hues are 30° apart from red to yellow, so the rotation moves every
     /// colour most of the way to its neighbour: zero-shot reads many colours wrong, the same
     /// way for every image of a class. That systematic error is what base-class shots can
-    /// teach and what makes tuning worth it (measured with the 1500-step model, seed 1,
+    /// teach and what makes tuning worth it (measured with a 1500-step model, seed 1,
     /// whole-image training: zero-shot base 34.4 %, CoOp 42.3 %). A 10° rotation (tried
     /// before) left zero-shot little to get wrong: every tuned method then ended below
     /// zero-shot even on the base classes.

@@ -164,17 +164,25 @@ public struct BaseToNewSweep {
     }
 
     /// What identifies a run's results: its kind and configuration, the sweep's shared
-    /// settings and the model (its weights file's size and modification time).
+    /// settings, and the files it reads — the model's weights, the split list and, for GRAM,
+    /// the caption pairs — each by path, size and modification time, so a retrained model or
+    /// a regenerated world (both rewritten atomically) redoes the runs.
     func configText(_ run: SweepRun) throws -> String {
         let weights = (modelDirectory as NSString).appendingPathComponent("model.safetensors")
-        let attributes = try FileManager.default.attributesOfItem(atPath: weights)
-        let model = "\(weights) \(attributes[.size] ?? "?") \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
-        let shared = "shots \(shots) batch \(batchSize) epochs \(epochs) crop \(cropScale.lowerBound)-\(cropScale.upperBound) gram \(gramSteps)/\(gramDomains)/\(gramClassesPerDomain)/\(gramWays) model \(model)"
+        let shared = "shots \(shots) batch \(batchSize) epochs \(epochs) crop \(cropScale.lowerBound)-\(cropScale.upperBound) gram \(gramSteps)/\(gramDomains)/\(gramClassesPerDomain)/\(gramWays) model \(try Self.identity(of: weights)) split \(try Self.identity(of: source.listFile))"
         switch run.kind {
         case .zeroShot(let template): return "zeroshot \(template)\n\(shared)\n"
         case .train(let method, let config): return "\(method) \(config.serialized())\n\(shared)\n"
-        case .gramThenTrain(let gram, let method, let config): return "gram \(gram.serialized()) then \(method) \(config.serialized())\n\(shared)\n"
+        case .gramThenTrain(let gram, let method, let config):
+            let pairs = try pairsFile.map { try Self.identity(of: $0) } ?? "none"
+            return "gram \(gram.serialized()) then \(method) \(config.serialized())\n\(shared) pairs \(pairs)\n"
         }
+    }
+
+    /// "path size modification-time" of a file.
+    static func identity(of path: String) throws -> String {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return "\(path) \(attributes[.size] ?? "?") \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
     }
 
     /// "base 71.2 new 64.0 HM 67.4" from a run's results.json.

@@ -110,5 +110,12 @@ import Training
         lines = []
         _ = try changed.run(communicator: LocalCommunicator()) { lines.append($0) }
         #expect(lines.count == 1 && lines[0].contains(" done: "), "\(lines)")
+
+        // A regenerated data set (the split list rewritten: a new modification time) redoes them too.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)],
+                                              ofItemAtPath: data + "/split_zhou_TinyShapes.json")
+        lines = []
+        _ = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { lines.append($0) }
+        #expect(lines.count == 3 && lines.allSatisfy { $0.contains(" done: ") }, "\(lines)")
     }
 }

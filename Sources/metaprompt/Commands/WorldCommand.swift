@@ -43,7 +43,7 @@ enum WorldCommand: Command {
                   a small object sits anywhere in 32 px and only ~30 % of such crops hold all
                   of it). Under mpirun the runs are spread over the ranks (each run is
                   a one-process train, so its result does not depend on the rank count); runs
-                  already done with the same settings are kept. Writes DIR/<method>/seed<S>/
+                  already done with the same settings, model and world files are kept. Writes DIR/<method>/seed<S>/
                   (each run's log.txt, metrics.jsonl, prompts.safetensors, results.json) and
                   DIR/results.json, table.txt, chart.svg, curves.svg.
         """

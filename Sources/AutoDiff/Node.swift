@@ -33,8 +33,7 @@ public final class Node: @unchecked Sendable {
     /// The output as its backward rule sees it: a tensor produced by this node (so its own
     /// gradient flows back here under `createGraph`), whole if its values were kept.
     func output(shape: [Int]) -> Tensor {
-        let output = Tensor(shape: shape, storage: outputValues ?? [], node: self)
-        return outputValues == nil ? output.shell() : output
+        outputValues.map { Tensor(shape: shape, storage: $0, node: self) } ?? Tensor(shellOf: shape, node: self)
     }
 
     /// Hands over the inputs and forgets them (teardown only).

@@ -46,11 +46,12 @@ public final class Tensor: @unchecked Sendable {
         self.isGradientLeaf = isGradientLeaf
     }
 
-    private init(shellOf tensor: Tensor) {
-        self.shape = tensor.shape
+    /// A shell: the shape and producing node of a tensor whose values were not kept.
+    internal init(shellOf shape: [Int], node: Node?) {
+        self.shape = shape
         self.values = []
         self.isShell = true
-        self.node = tensor.node
+        self.node = node
         self.isGradientLeaf = false
     }
 
@@ -59,7 +60,7 @@ public final class Tensor: @unchecked Sendable {
     /// an input holds the input's shell instead of its buffer — PyTorch keeps only "saved
     /// tensors" alive in the same way. Leaves are their own identity and stay whole.
     internal func shell() -> Tensor {
-        isGradientLeaf || isShell ? self : Tensor(shellOf: self)
+        isGradientLeaf || isShell ? self : Tensor(shellOf: shape, node: node)
     }
 
     /// What `gradients(of:withRespectTo:)` keys this tensor's gradient on: its producing node

@@ -165,46 +165,36 @@ public final class CLIPModel: @unchecked Sendable {
 
     // MARK: Pieces
 
-    /// One pre-LN transformer block on x (N, T, W).
-    func block(_ x: Tensor, _ prefix: String, _ c: TowerConfiguration, mask: Tensor?) -> Tensor {
+    /// One pre-LN transformer block on x (N, T, W) → (N, T, W).
+    ///
+    /// With `pooling`, the block computes only position `pooling[i]` of sequence i → (N, W):
+    /// keys and values still come from every position, but the query, the residual stream
+    /// and the MLP — most of a block's work — run on the pooled rows only, since nothing reads
+    /// the others (the last layer). `mask` is then the pooled queries' rows of the attention
+    /// mask, broadcastable to (N, H, 1, T).
+    func block(_ x: Tensor, _ prefix: String, _ c: TowerConfiguration, pooling: [Int]? = nil, mask: Tensor?) -> Tensor {
         let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
-        let h = x.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
-        func split(_ part: String) -> Tensor {  // (N, T, W) → (N, H, T, d)
-            Tensor.linear(h, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"))
-                .reshaped([n, t, heads, d]).permuted([0, 2, 1, 3])
+        // The rows the block outputs, (N, L, W): every position, or the pooled one per sequence.
+        func outputRows(_ z: Tensor) -> Tensor {
+            guard let pooling else { return z }
+            precondition(pooling.count == n && pooling.allSatisfy { (0..<t).contains($0) }, "pooled positions \(pooling) for \(x.shape)")
+            return z.reshaped([n * t, width]).indexSelect(alongAxis: 0, pooling.enumerated().map { $0 * t + $1 }).reshaped([n, 1, width])
         }
-        let attended = Tensor.attention(query: split("q"), key: split("k"), value: split("v"), mask: mask)
-            .permuted([0, 2, 1, 3]).reshaped([n, t, width])
-        let y = x + Tensor.linear(attended, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
-        let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
-        var m = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
-        m = c.activation == .quickGELU ? m.quickGELU() : m.gelu()
-        return y + Tensor.linear(m, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
-    }
-
-    /// The last block where only one position per sequence is pooled: position `pooling[i]`
-    /// of sequence i, (N, W). Keys and values still come from every position, but the query,
-    /// the residual stream and the MLP — most of a block's work — run on the pooled rows
-    /// only, since nothing reads the others. `mask` is the pooled queries' rows of the
-    /// attention mask, broadcastable to (N, H, 1, T).
-    func block(_ x: Tensor, _ prefix: String, _ c: TowerConfiguration, pooling: [Int], mask: Tensor?) -> Tensor {
-        let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
-        precondition(pooling.count == n && pooling.allSatisfy { (0..<t).contains($0) }, "pooled positions \(pooling) for \(x.shape)")
-        let rows = pooling.enumerated().map { $0 * t + $1 }
         let h = x.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
-        func split(_ part: String, _ input: Tensor, length: Int) -> Tensor {  // (N, length, W) → (N, H, length, d)
+        func split(_ part: String, _ input: Tensor) -> Tensor {  // (N, L, W) → (N, H, L, d)
             Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"))
-                .reshaped([n, length, heads, d]).permuted([0, 2, 1, 3])
+                .reshaped([n, input.shape[1], heads, d]).permuted([0, 2, 1, 3])
         }
-        let query = split("q", h.reshaped([n * t, width]).indexSelect(alongAxis: 0, rows).reshaped([n, 1, width]), length: 1)
-        let attended = Tensor.attention(query: query, key: split("k", h, length: t), value: split("v", h, length: t), mask: mask)
-            .reshaped([n, width])  // (N, H, 1, d) is already (N, 1, H, d) in memory
-        let y = x.reshaped([n * t, width]).indexSelect(alongAxis: 0, rows)
-            + Tensor.linear(attended, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
+        let query = split("q", outputRows(h)), length = query.shape[2]
+        let attended = Tensor.attention(query: query, key: split("k", h), value: split("v", h), mask: mask)
+        // (N, H, L, d) → (N, L, W); for L = 1 the layout is already (N, 1, H, d).
+        let merged = length == 1 ? attended.reshaped([n, 1, width]) : attended.permuted([0, 2, 1, 3]).reshaped([n, length, width])
+        let y = outputRows(x) + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
         let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
         var m = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
         m = c.activation == .quickGELU ? m.quickGELU() : m.gelu()
-        return y + Tensor.linear(m, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
+        let out = y + Tensor.linear(m, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
+        return pooling == nil ? out : out.reshaped([n, width])
     }
 
     /// x (N, T, W) with rows start..<start+n replaced by `prompt` (n, W), shared by all N.

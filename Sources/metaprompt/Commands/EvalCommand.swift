@@ -251,9 +251,9 @@ enum EvalCommand: Command {
 
     /// Fails early when a file's directory does not exist (before the evaluation runs).
     static func requireDirectory(of path: String, for option: String) throws {
-        let directory = path.contains("/") ? parentDirectory(of: path) : ""
+        let directory = parentDirectory(of: path)
         var isDirectory: ObjCBool = false
-        guard directory.isEmpty || (FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue else {
             throw InputError(description: "\(path) (\(option)): directory \(directory) does not exist")
         }
     }

@@ -76,10 +76,19 @@ public final class CLIPModel: @unchecked Sendable {
     ///   - truncate: compute only positions up to the batch's last end-of-text token. Causal
     ///     attention means later positions cannot change the pooled feature, so this changes
     ///     nothing but the cost; `false` runs all positions (for tests).
+    ///   - sharePrefix: compute the positions every row shares once (see below); `false`
+    ///     computes them per row (for tests).
     ///   - trace: records every layer's output; without it the last layer runs only at the
-    ///     pooled end-of-text positions (see `block(_:_:_:pooling:mask:)`).
+    ///     pooled end-of-text positions (see `block`).
+    ///
+    /// Shared prefix: class prompts such as "X X X X {name}." or "a photo of a {name}." agree
+    /// on their first positions (start token, context or template words), and under causal
+    /// attention a position depends only on the positions up to it. So those rows are the same
+    /// in every sequence at every layer: they run once, as one sequence, and the other rows
+    /// attend to their keys and values. With 4 context tokens and short class names this is
+    /// about half of the tower's rows. Same values up to float summation order.
     public func encodeText(_ ids: [[Int]], prompts: TowerPrompts? = nil, truncate: Bool = true,
-                           trace: ActivationTrace? = nil) -> Tensor {
+                           sharePrefix: Bool = true, trace: ActivationTrace? = nil) -> Tensor {
         let c = configuration.text
         let n = ids.count
         precondition(n > 0, "encodeText of no texts")
@@ -87,28 +96,52 @@ public final class CLIPModel: @unchecked Sendable {
         let length = truncate ? eot.max()! + 1 : ids[0].count
         precondition(ids.allSatisfy { $0.count >= length && $0.count <= configuration.contextLength },
                      "token rows must have ≤ \(configuration.contextLength) ids, got \(Set(ids.map(\.count)).sorted())")
-        let flat = ids.flatMap { $0.prefix(length) }
-        precondition(flat.allSatisfy { $0 >= 0 && $0 < configuration.vocabularySize }, "token id outside the vocabulary")
-        var x = w("text.token_embedding").indexSelect(alongAxis: 0, flat).reshaped([n, length, c.width])
+        precondition(ids.allSatisfy { $0.prefix(length).allSatisfy { $0 >= 0 && $0 < configuration.vocabularySize } },
+                     "token id outside the vocabulary")
         if let prompts {
             precondition(1 + prompts.count < length, "\(prompts.count) text prompts do not fit before the end-of-text token")
-            x = Self.replacing(x, at: 1, with: prompts.context)
         }
-        x = x + w("text.position_embedding").slice(alongAxis: 0, 0..<length)
-        trace?("text.embeddings", x)
-        let mask = Tensor.causalMask(length)
+        let context = prompts?.count ?? 0
+        // Positions 0..<s every row shares: equal ids, or overwritten by the context (1…n).
+        // Each row keeps its end-of-text token outside, and the context must fall inside.
+        func common(_ p: Int) -> Bool { (p >= 1 && p <= context) || ids.allSatisfy { $0[p] == ids[0][p] } }
+        var s = 0
+        if sharePrefix && n > 1 {
+            while s < eot.min()! && common(s) { s += 1 }
+            if s < 1 + context { s = 0 }
+        }
+        func embedded(_ rows: [[Int]], _ positions: Range<Int>) -> Tensor {
+            var e = w("text.token_embedding").indexSelect(alongAxis: 0, rows.flatMap { $0[positions] })
+                .reshaped([rows.count, positions.count, c.width])
+            if let prompts, positions.lowerBound == 0 { e = Self.replacing(e, at: 1, with: prompts.context) }
+            return e + w("text.position_embedding").slice(alongAxis: 0, positions)
+        }
+        // `shared` (1, s, W) holds the shared positions, x (N, length − s, W) the rest.
+        var shared: Tensor? = s > 0 ? embedded([ids[0]], 0..<s) : nil
+        var x = embedded(ids, s..<length)
+        func whole() -> Tensor {  // (N, length, W)
+            shared.map { Tensor.concatenate([$0.broadcast(to: [n, s, c.width]), x], alongAxis: 1) } ?? x
+        }
+        func insert(_ layer: Int) {  // deep prompts overwrite positions 1…n
+            guard let p = prompts?.replacement(beforeLayer: layer) else { return }
+            if let rows = shared { shared = Self.replacing(rows, at: 1, with: p) } else { x = Self.replacing(x, at: 1, with: p) }
+        }
+        trace?("text.embeddings", whole())
+        let mask = Tensor.causalMask(queries: length - s, keys: length), sharedMask = s > 0 ? Tensor.causalMask(s) : nil
         let full = trace != nil ? c.layers : c.layers - 1
         for layer in 0..<full {
-            if let p = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: 1, with: p) }
-            x = block(x, "text.blocks.\(layer).", c, mask: mask)
-            trace?("text.layer_out.\(layer)", x)
+            insert(layer)
+            (x, shared) = block(x, after: shared, "text.blocks.\(layer).", c, mask: mask, sharedMask: sharedMask)
+            trace?("text.layer_out.\(layer)", whole())
         }
         // LN is per row, so pooling first and normalising N rows is the same as the reverse.
         if full == c.layers {
-            x = x.reshaped([n * length, c.width]).indexSelect(alongAxis: 0, eot.enumerated().map { $0 * length + $1 })
+            x = whole().reshaped([n * length, c.width]).indexSelect(alongAxis: 0, eot.enumerated().map { $0 * length + $1 })
         } else {
-            if let p = prompts?.replacement(beforeLayer: full) { x = Self.replacing(x, at: 1, with: p) }
-            x = block(x, "text.blocks.\(full).", c, pooling: eot, mask: mask.indexSelect(alongAxis: 0, eot).reshaped([n, 1, 1, length]))
+            insert(full)
+            let pooled = eot.map { $0 - s }
+            x = block(x, after: shared, "text.blocks.\(full).", c, pooling: pooled,
+                      mask: mask.indexSelect(alongAxis: 0, pooled).reshaped([n, 1, 1, length])).out
         }
         let pooled = x.layerNorm(weight: w("text.final_ln.weight"), bias: w("text.final_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("text.pooled", pooled)
@@ -142,14 +175,14 @@ public final class CLIPModel: @unchecked Sendable {
         let full = trace != nil ? c.layers : c.layers - 1
         for layer in 0..<full {
             if let r = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: base, with: r) }
-            x = block(x, "vision.blocks.\(layer).", c, mask: nil)
+            x = block(x, "vision.blocks.\(layer).", c, mask: nil).out
             trace?("vision.layer_out.\(layer)", x)
         }
         if full == c.layers {
             x = x.slice(alongAxis: 1, 0..<1).reshaped([b, c.width])
         } else {
             if let r = prompts?.replacement(beforeLayer: full) { x = Self.replacing(x, at: base, with: r) }
-            x = block(x, "vision.blocks.\(full).", c, pooling: Array(repeating: 0, count: b), mask: nil)
+            x = block(x, "vision.blocks.\(full).", c, pooling: Array(repeating: 0, count: b), mask: nil).out
         }
         let pooled = x
             .layerNorm(weight: w("vision.post_ln.weight"), bias: w("vision.post_ln.bias"), epsilon: c.layerNormEpsilon)
@@ -167,12 +200,18 @@ public final class CLIPModel: @unchecked Sendable {
 
     /// One pre-LN transformer block on x (N, T, W) → (N, T, W).
     ///
+    /// With `shared` (1, S, W): x holds positions S..<S+T of N sequences whose first S
+    /// positions are `shared` (the text tower's shared prefix). Those rows run once, under
+    /// `sharedMask`; their keys and values join every sequence's own, so `mask` covers S + T
+    /// keys. The block returns both parts.
+    ///
     /// With `pooling`, the block computes only position `pooling[i]` of sequence i → (N, W):
     /// keys and values still come from every position, but the query, the residual stream
     /// and the MLP — most of a block's work — run on the pooled rows only, since nothing reads
-    /// the others (the last layer). `mask` is then the pooled queries' rows of the attention
-    /// mask, broadcastable to (N, H, 1, T).
-    func block(_ x: Tensor, _ prefix: String, _ c: TowerConfiguration, pooling: [Int]? = nil, mask: Tensor?) -> Tensor {
+    /// the others (the last layer; the shared rows' output is then nil). `mask` is then the
+    /// pooled queries' rows of the attention mask, broadcastable to (N, H, 1, S + T).
+    func block(_ x: Tensor, after shared: Tensor? = nil, _ prefix: String, _ c: TowerConfiguration, pooling: [Int]? = nil,
+               mask: Tensor?, sharedMask: Tensor? = nil) -> (out: Tensor, shared: Tensor?) {
         let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
         // The rows the block outputs, (N, L, W): every position, or the pooled one per sequence.
         func outputRows(_ z: Tensor) -> Tensor {
@@ -180,21 +219,42 @@ public final class CLIPModel: @unchecked Sendable {
             precondition(pooling.count == n && pooling.allSatisfy { (0..<t).contains($0) }, "pooled positions \(pooling) for \(x.shape)")
             return z.reshaped([n * t, width]).indexSelect(alongAxis: 0, pooling.enumerated().map { $0 * t + $1 }).reshaped([n, 1, width])
         }
-        let h = x.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
-        func split(_ part: String, _ input: Tensor) -> Tensor {  // (N, L, W) → (N, H, L, d)
+        func project(_ part: String, _ input: Tensor) -> Tensor {
             Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"))
-                .reshaped([n, input.shape[1], heads, d]).permuted([0, 2, 1, 3])
         }
-        let query = split("q", outputRows(h)), length = query.shape[2]
-        let attended = Tensor.attention(query: query, key: split("k", h), value: split("v", h), mask: mask)
-        // (N, H, L, d) → (N, L, W); for L = 1 the layout is already (N, 1, H, d).
-        let merged = length == 1 ? attended.reshaped([n, 1, width]) : attended.permuted([0, 2, 1, 3]).reshaped([n, length, width])
-        let y = outputRows(x) + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
-        let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
-        var m = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
-        m = c.activation == .quickGELU ? m.quickGELU() : m.gelu()
-        let out = y + Tensor.linear(m, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
-        return pooling == nil ? out : out.reshaped([n, width])
+        func split(_ z: Tensor) -> Tensor {  // (M, L, W) → (M, H, L, d)
+            z.reshaped([z.shape[0], z.shape[1], heads, d]).permuted([0, 2, 1, 3])
+        }
+        // Attention output (M, H, L, d) and the residual rows (M, L, W) → the block's rows.
+        func finish(_ attended: Tensor, _ residual: Tensor) -> Tensor {
+            let (m, l) = (residual.shape[0], residual.shape[1])
+            // For L = 1 the layout (M, H, 1, d) is already (M, 1, H, d).
+            let merged = l == 1 ? attended.reshaped([m, 1, width]) : attended.permuted([0, 2, 1, 3]).reshaped([m, l, width])
+            let y = residual + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
+            let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
+            var m2 = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
+            m2 = c.activation == .quickGELU ? m2.quickGELU() : m2.gelu()
+            return y + Tensor.linear(m2, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
+        }
+        func ln1(_ z: Tensor) -> Tensor {
+            z.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
+        }
+        let h = ln1(x)
+        var key = project("k", h), value = project("v", h)
+        var sharedOut: Tensor?
+        if let shared {
+            let hs = ln1(shared), s = shared.shape[1]
+            let (ks, vs) = (project("k", hs), project("v", hs))
+            if pooling == nil {
+                let attended = Tensor.attention(query: split(project("q", hs)), key: split(ks), value: split(vs), mask: sharedMask)
+                sharedOut = finish(attended, shared)
+            }
+            key = Tensor.concatenate([ks.broadcast(to: [n, s, width]), key], alongAxis: 1)
+            value = Tensor.concatenate([vs.broadcast(to: [n, s, width]), value], alongAxis: 1)
+        }
+        let attended = Tensor.attention(query: split(project("q", outputRows(h))), key: split(key), value: split(value), mask: mask)
+        let out = finish(attended, outputRows(x))
+        return (pooling == nil ? out : out.reshaped([n, width]), sharedOut)
     }
 
     /// x (N, T, W) with rows start..<start+n replaced by `prompt` (n, W), shared by all N.

@@ -72,6 +72,35 @@ import TestSupport
                          relativeToMax: 5e-6, "vision: pooled vs full last layer")
     }
 
+    @Test func sharedPrefixGivesThePerRowFeaturesAndGradients() throws {
+        let model = try Self.model.get()
+        let file = try SafeTensorsFile(path: fixture("ivlp.safetensors"))
+        var prompts: [String: Tensor] = [:]
+        for n in ["text.ctx", "text.deep.1"] { prompts[n] = try Tensor(file, n).requiringGrad() }
+        let text = TowerPrompts(named: prompts, tower: "text")!
+        let ids = try Self.ids(file, "input_ids")
+        // The rows share the start token and the context; with the positions after them
+        // differing, the shared part is exactly 1 + n positions.
+        var rows = 0
+        _ = model.encodeText(ids, prompts: text, trace: { name, x in if name == "text.embeddings" { rows = x.shape[1] } })
+        #expect(rows > 1 + text.count)
+        let shared = model.encodeText(ids, prompts: text), perRow = model.encodeText(ids, prompts: text, sharePrefix: false)
+        // Same ops on the same rows; the shared rows' products run over 1 sequence instead of
+        // N, so only BLAS blocking differs (5e-6 of the max, as above).
+        Self.expectClose(shared, perRow, relativeToMax: 5e-6, "text: shared prefix vs per row")
+        // The shared rows' gradient is the sum over every sequence's use of them.
+        let names = ["text.ctx", "text.deep.1"]
+        var stream = RandomStream(seed: 7)
+        let weights = Tensor.normal(shared.shape, stream: &stream)
+        let g1 = gradients(of: (shared * weights).sum(), withRespectTo: names.map { prompts[$0]! })
+        let g2 = gradients(of: (perRow * weights).sum(), withRespectTo: names.map { prompts[$0]! })
+        for (name, (a, b)) in zip(names, zip(g1, g2)) { Self.expectClose(a, b, relativeToMax: 5e-6, "grad.\(name): shared vs per row") }
+        // Templates share words after the start token too ("a photo of a …"), with no prompts.
+        let plain = try Self.ids(SafeTensorsFile(path: fixture("forward.safetensors")), "input_ids")
+        Self.expectClose(model.encodeText(plain), model.encodeText(plain, sharePrefix: false), relativeToMax: 5e-6,
+                         "unprompted: shared prefix vs per row")
+    }
+
     @Test func ivlpPromptsMatchTheReferenceLogitsLossAndGradients() throws {
         let model = try Self.model.get()
         let file = try SafeTensorsFile(path: fixture("ivlp.safetensors"))

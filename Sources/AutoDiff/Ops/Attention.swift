@@ -16,7 +16,12 @@ extension Tensor {
     }
 
     /// A causal mask (T, T): 0 on and below the diagonal, −∞ above.
-    public static func causalMask(_ t: Int) -> Tensor {
-        Tensor(shape: [t, t], values: (0..<(t * t)).map { $0 % t > $0 / t ? -Float.infinity : 0 })
+    public static func causalMask(_ t: Int) -> Tensor { causalMask(queries: t, keys: t) }
+
+    /// A causal mask (Q, K) for the last Q of K positions: query i sits at position
+    /// K − Q + i and sees keys 0…K − Q + i (0), not the later ones (−∞).
+    public static func causalMask(queries q: Int, keys k: Int) -> Tensor {
+        precondition(q <= k, "causal mask of \(q) queries over \(k) keys")
+        return Tensor(shape: [q, k], values: (0..<(q * k)).map { $0 % k > k - q + $0 / k ? -Float.infinity : 0 })
     }
 }

@@ -24,7 +24,10 @@ let package = Package(
         // File formats: strict JSON, safetensors, atomic writes. Knows nothing of tensors.
         .target(name: "TensorIO"),
         // Tensors, kernels, reverse-mode autodiff, RNG, optimisers, schedules.
-        .target(name: "AutoDiff", dependencies: ["CBLAS", "CAllocator", "TensorIO"]),
+        // Optimised in debug builds too: its SIMD kernels run ~100x slower unoptimised, which
+        // would dominate the test suite's time (tests of the other targets stay debuggable).
+        .target(name: "AutoDiff", dependencies: ["CBLAS", "CAllocator", "TensorIO"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // CLIP: configuration, checkpoint loading, tokenizer, both towers, prompt injection.
         .target(name: "CLIP", dependencies: ["AutoDiff", "TensorIO"]),
         // Data: Dassl dataset layout, few-shot and base/new splits, JPEG decoding and CLIP

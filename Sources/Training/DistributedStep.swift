@@ -65,7 +65,7 @@ public struct DistributedStep {
             let g = ProMetaR.metaGradients(model: classifier, batch: batch, targets: targets, prompts: prometar.state.prompts,
                                            regulator: prometar.state.regulator, draws: draws[t], configuration: c)
             guard g.loss.scalar.isFinite else {
-                throw TrainingError("meta loss is \(g.loss.scalar) at step \(step + 1), task \(t); stopping, the last good checkpoint is kept")
+                throw TrainingError("meta loss is \(TrainingError.shown(g.loss.scalar)) at step \(step + 1), task \(t); stopping, the last good checkpoint is kept")
             }
             let packStart = clock.now
             defer { packing += clock.now - packStart }

@@ -138,7 +138,7 @@ public final class GRAMTrainer {
                 let (supportModel, supportBatch) = side(support), (queryModel, queryBatch) = side(query)
                 let g = GRAM.metaGradients(task: GRAMTask(supportModel: supportModel, support: supportBatch, queryModel: queryModel, query: queryBatch),
                                            initialisation: learner.initialisation, regulator: learner.regulator, configuration: learner.configuration)
-                guard g.queryLoss.scalar.isFinite else { throw TrainingError("query loss is \(g.queryLoss.scalar) at step \(step + 1), task \(t)") }
+                guard g.queryLoss.scalar.isFinite else { throw TrainingError("query loss is \(TrainingError.shown(g.queryLoss.scalar)) at step \(step + 1), task \(t)") }
                 var v: [Float] = []
                 for n in promptNames { v += g.initialisation[n]!.storage }
                 for n in regulatorNames { v += g.regulator[n]!.storage }

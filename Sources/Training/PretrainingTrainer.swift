@@ -110,7 +110,7 @@ public final class PretrainingTrainer {
                 throw TrainingError("pretraining step \(step + 1): \(error) (\(segments.count - 1 == error.segment ? "the loss" : names[error.segment]))")
             }
             let loss = mean[length]
-            guard loss.isFinite else { throw TrainingError("pretraining loss is \(loss) at step \(step + 1)") }
+            guard loss.isFinite else { throw TrainingError("pretraining loss is \(TrainingError.shown(loss)) at step \(step + 1)") }
 
             // AdamW with decay on matrices only: two optimisers over disjoint parameter sets.
             var groups: [Bool: [String: Tensor]] = [true: [:], false: [:]]

@@ -61,6 +61,10 @@ public struct TrainingOptions: Sendable {
 public struct TrainingError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    /// A non-finite value as a message shows it: "nan" whatever its sign bit (Swift prints
+    /// "-nan" for a negative one), "inf" or "-inf".
+    public static func shown(_ value: Float) -> String { value.isNaN ? "nan" : "\(value)" }
 }
 
 /// The training loop: data, method steps sharded over ranks, schedules, logs, checkpoints.
@@ -150,7 +154,7 @@ public final class Trainer {
             let losses = try DistributedStep(communicator: communicator, seed: UInt64(o.seed))
                 .run(&method, model: classifier, batch: batch, textTarget: textTarget, step: step, rates: rates).losses
             if let bad = losses.first(where: { !$0.value.isFinite }) {
-                throw TrainingError("\(bad.key) is \(bad.value) at step \(step + 1) (epoch \(epoch + 1)); stopping, the last good checkpoint is kept")
+                throw TrainingError("\(bad.key) is \(TrainingError.shown(bad.value)) at step \(step + 1) (epoch \(epoch + 1)); stopping, the last good checkpoint is kept")
             }
 
             let done = step + 1

@@ -10,8 +10,9 @@ func softmaxKernel(_ x: [Float], rowLength n: Int, log: Bool) -> [Float] {
                 var m = -Float.infinity
                 for i in 0..<n { m = Swift.max(m, src[i]) }
                 if m == -.infinity { m = 0 }  // a fully masked row: keep the NaN-free path
+                vectorMap(src, dst, n) { vectorExp($0 - m) }
                 var s: Float = 0
-                for i in 0..<n { let e = Foundation.exp(src[i] - m); dst[i] = e; s += e }
+                for i in 0..<n { s += dst[i] }
                 if log {
                     let logS = Foundation.log(s)
                     for i in 0..<n { dst[i] = src[i] - m - logS }

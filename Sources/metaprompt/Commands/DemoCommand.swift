@@ -129,7 +129,7 @@ struct SineMAML {
                     for v in grads[name]!.storage { slots[offset] = v; offset += 1 }
                 }
                 slots[offset] = loss
-                guard loss.isFinite else { throw DemoError(description: "loss is \(loss) at step \(step), task \(index)") }
+                guard loss.isFinite else { throw DemoError(description: "loss is \(loss.isNaN ? "nan" : "\(loss)") at step \(step), task \(index)") }
             }
             let all = try comm.allGather(slots)
             // Sum in task order (0, 1, …, T−1): the same float operations for any rank count.

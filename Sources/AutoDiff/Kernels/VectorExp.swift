@@ -10,7 +10,9 @@
 @inline(__always)
 func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let upper: Float = 88.72283, lower: Float = -87.33654
-    let clamped = x.clamped(lowerBound: SIMD8(repeating: lower), upperBound: SIMD8(repeating: upper))
+    var clamped = x
+    clamped.replace(with: lower, where: x .< lower)
+    clamped.replace(with: upper, where: x .> upper)
     // Round-to-nearest of x·log₂e without a float→int instruction: adding 1.5·2²³ leaves the
     // integer in the low mantissa bits (|x·log₂e| < 2²²).
     let shifter: Float = 12_582_912
@@ -31,12 +33,17 @@ func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // exact products whose factors are normal floats ((m + 127) in the exponent field).
     let k = unsafeBitCast(t, to: SIMD8<Int32>.self) &- Int32(bitPattern: shifter.bitPattern)
     let half = k &>> 1
-    func power(_ m: SIMD8<Int32>) -> SIMD8<Float> { unsafeBitCast((m &+ 127) &<< 23, to: SIMD8<Float>.self) }
-    var y = er * power(half) * power(k &- half)
+    var y = er * powerOfTwo(half) * powerOfTwo(k &- half)
     y.replace(with: 0, where: x .< lower)
     y.replace(with: Float.infinity, where: x .> upper)
     y.replace(with: Float.nan, where: x .!= x)
     return y
+}
+
+/// 2ᵐ per lane for m in −126…127: (m + 127) in the exponent field.
+@inline(__always)
+func powerOfTwo(_ m: SIMD8<Int32>) -> SIMD8<Float> {
+    unsafeBitCast((m &+ 127) &<< 23, to: SIMD8<Float>.self)
 }
 
 /// `out[i] = f(x[i])` with f on eight lanes at a time; the tail runs through the same f

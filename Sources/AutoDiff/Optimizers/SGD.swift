@@ -29,12 +29,13 @@ public struct SGD: Optimizer {
         for name in parameters.keys.sorted() {
             let p = parameters[name]!
             let g = Self.checkGradient(name, p, gradients[name])
+            var values = p.storage
             var d = g.storage
             if weightDecay != 0 {
-                for i in d.indices { d[i] = d[i].addingProduct(p.storage[i], weightDecay) }
+                for i in d.indices { d[i] = d[i].addingProduct(values[i], weightDecay) }
             }
             if momentum != 0 {
-                if var b = buffers[name] {
+                if var b = buffers.removeValue(forKey: name) {  // taken out, so updated in place
                     let keep = 1 - dampening
                     for i in b.indices { b[i] = (b[i] * momentum).addingProduct(d[i], keep) }
                     buffers[name] = b
@@ -48,7 +49,6 @@ public struct SGD: Optimizer {
                     d = b
                 }
             }
-            var values = p.storage
             for i in values.indices { values[i] = values[i].addingProduct(d[i], -lr) }
             parameters[name] = Tensor(shape: p.shape, values: values).requiringGrad()
         }

@@ -104,16 +104,17 @@ enum WorldCommand: Command {
                                ("ctx_init", .string("a photo of a"))] + gramShared)
         let gramIVLP = object(deep + gramShared)
         // Costs: seconds per run measured under mpirun -np 2 on 2 cores (release build, default
-        // settings, 1500-step model); only the balance of the ranks depends on them.
+        // settings, 1500-step model; `OUT=… deploy/run.sh`, 2026-12-05); only the balance of the
+        // ranks depends on them.
         let table: [(String, (Int) -> SweepRun.Kind, Double)] = [
             ("zeroshot", { _ in .zeroShot(template: EvaluationPrompts.defaultTemplate) }, 1),
-            ("coop", { _ in .train(method: "coop", config: coop) }, 26),
-            ("ivlp", { _ in .train(method: "ivlp", config: ivlp) }, 31),
-            ("ivlp_reg", { _ in .train(method: "ivlp", config: ivlpReg) }, 35),
-            ("prometar", { _ in .train(method: "prometar", config: prometar) }, 195),
-            ("prometar_lr_ratio0", { _ in .train(method: "prometar", config: control) }, 195),
-            ("gram_coop", { _ in .gramThenTrain(gram: gramCoop, method: "coop", config: coop) }, 39),
-            ("gram_ivlp", { _ in .gramThenTrain(gram: gramIVLP, method: "ivlp", config: ivlp) }, 48),
+            ("coop", { _ in .train(method: "coop", config: coop) }, 8),
+            ("ivlp", { _ in .train(method: "ivlp", config: ivlp) }, 11),
+            ("ivlp_reg", { _ in .train(method: "ivlp", config: ivlpReg) }, 13),
+            ("prometar", { _ in .train(method: "prometar", config: prometar) }, 68),
+            ("prometar_lr_ratio0", { _ in .train(method: "prometar", config: control) }, 68),
+            ("gram_coop", { _ in .gramThenTrain(gram: gramCoop, method: "coop", config: coop) }, 14),
+            ("gram_ivlp", { _ in .gramThenTrain(gram: gramIVLP, method: "ivlp", config: ivlp) }, 19),
         ]
         return table.map { name, kind, cost in
             (name, seeds.map { SweepRun(name: name, seed: $0, kind: kind($0), cost: cost) })

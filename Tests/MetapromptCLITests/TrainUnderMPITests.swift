@@ -47,6 +47,9 @@ import TestSupport
             #expect(log.contains("Evaluate on the *test* set (base classes)\n=> result\n* total: 9\n") && log.contains("* HM: "), "\(log)")
             let results = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
             #expect(results["base"]?["total"]?.intValue == 9 && results["new"]?["total"]?.intValue == 9 && results["harmonic_mean"]?.doubleValue != nil)
+            // The resolved configuration names what was not given too (Dassl's default crop).
+            let config = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: out + "/config.json")))
+            #expect(config["crop_scale"]?.arrayValue?.compactMap(\.doubleValue) == [0.08, 1.0] && config["seed"]?.intValue == 1, "\(config)")
             for file in ["prompts.safetensors", "checkpoints/step-1.safetensors", "checkpoints/step-2.safetensors"] {
                 let data = try #require(Self.bytes(out + "/" + file), "-np \(ranks): no \(file)")
                 if let ref = reference[file] { #expect(data == ref, "-np \(ranks): \(file) differs from -np 1") } else { reference[file] = data }

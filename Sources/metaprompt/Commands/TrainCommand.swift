@@ -92,10 +92,9 @@ enum TrainCommand: Command {
             resolved[key] = .int(Int64(value) ?? 0)
         }
         resolved["subsample"] = .string(subsample.rawValue)
+        // Recorded whether given or not: the run's config.json says which crop it trained with.
         let cropScale = try args.unitRange("crop-scale", default: 0.08...1.0)
-        if args.string("crop-scale") != nil {
-            resolved["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
-        }
+        resolved["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
 
         let options = TrainingOptions(
             modelDirectory: try args.required("model"), source: source,

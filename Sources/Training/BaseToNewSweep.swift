@@ -148,11 +148,6 @@ public struct BaseToNewSweep {
         let configuration = try MethodConfiguration.load(method: method, json: config, source: run.name)
         var resolved = config.objectValue ?? JSONObject()
         resolved["method"] = .string(method)
-        resolved["shots"] = .int(Int64(shots))
-        resolved["seed"] = .int(Int64(run.seed))
-        resolved["batch_size"] = .int(Int64(batchSize))
-        resolved["subsample"] = .string("base")
-        resolved["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
         var options = TrainingOptions(
             modelDirectory: modelDirectory, source: source, shots: shots, subsample: .base, seed: run.seed, batchSize: batchSize,
             tasksPerStep: 1, maxSteps: nil, epochs: epochs, outputDirectory: directory, method: configuration,

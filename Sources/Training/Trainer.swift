@@ -24,7 +24,8 @@ public struct TrainingOptions: Sendable {
     public var checkpointEvery: Int
     public var logEvery: Int
     public var resume: Bool
-    /// The resolved configuration, written to `config.json`.
+    /// The method's resolved configuration (its JSON as given, with `method`); `config.json`
+    /// is this plus the run's settings (`recordedConfiguration`).
     public var resolvedConfiguration: JSONValue
     /// A GRAM output (`prompts.safetensors` with `text.ctx`… and `gram.*`): the base method
     /// starts from its prompts and applies its regulator to every gradient.
@@ -54,6 +55,21 @@ public struct TrainingOptions: Sendable {
         self.logEvery = logEvery
         self.resume = resume
         self.resolvedConfiguration = resolvedConfiguration
+    }
+}
+
+extension TrainingOptions {
+    /// What `config.json` records: the method's configuration and the settings this run
+    /// trained with, given or defaulted, so the file alone says how the run was made.
+    public var recordedConfiguration: JSONValue {
+        var object = resolvedConfiguration.objectValue ?? JSONObject()
+        object["shots"] = .int(Int64(shots))
+        object["seed"] = .int(Int64(seed))
+        object["batch_size"] = .int(Int64(batchSize))
+        object["tasks_per_step"] = .int(Int64(tasksPerStep))
+        object["subsample"] = .string(subsample.rawValue)
+        object["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
+        return .object(object)
     }
 }
 
@@ -127,7 +143,7 @@ public final class Trainer {
             try method.restore(parameters: $0, optimizerState: $1)
         } : 0
         if start == 0 && isRoot {
-            try AtomicFile.write(o.resolvedConfiguration.serialized(pretty: true) + "\n",
+            try AtomicFile.write(o.recordedConfiguration.serialized(pretty: true) + "\n",
                                  to: (o.outputDirectory as NSString).appendingPathComponent("config.json"))
         }
         log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s), seed \(o.seed)")

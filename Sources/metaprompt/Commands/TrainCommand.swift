@@ -87,14 +87,7 @@ enum TrainCommand: Command {
         let configuration = try MethodConfiguration.load(method: method, json: json, source: args.string("config") ?? "--set")
         var resolved = json.objectValue ?? JSONObject()
         resolved["method"] = .string(method)
-        for (key, value) in [("shots", args.string("shots") ?? "16"), ("seed", args.string("seed") ?? "1"),
-                             ("batch_size", args.string("batch-size") ?? "4"), ("tasks_per_step", args.string("tasks-per-step") ?? "1")] {
-            resolved[key] = .int(Int64(value) ?? 0)
-        }
-        resolved["subsample"] = .string(subsample.rawValue)
-        // Recorded whether given or not: the run's config.json says which crop it trained with.
         let cropScale = try args.unitRange("crop-scale", default: 0.08...1.0)
-        resolved["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
 
         let options = TrainingOptions(
             modelDirectory: try args.required("model"), source: source,

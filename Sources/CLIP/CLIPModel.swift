@@ -153,7 +153,7 @@ public final class CLIPModel: @unchecked Sendable {
     ///   - pixels: (B, 3, S, S), already preprocessed (S = the configured image size).
     ///   - prompts: tokens appended after the class and patch tokens, and deep prompts.
     ///   - trace: records every layer's output; without it the last layer runs only at the
-    ///     pooled class token (see `block(_:_:_:pooling:mask:)`).
+    ///     pooled class token (see `block`).
     public func encodeImages(_ pixels: Tensor, prompts: TowerPrompts? = nil, trace: ActivationTrace? = nil) -> Tensor {
         let c = configuration.vision
         let s = configuration.imageSize, p = configuration.patchSize, g = configuration.gridSize

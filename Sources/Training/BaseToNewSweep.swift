@@ -146,12 +146,10 @@ public struct BaseToNewSweep {
 
     func trainingOptions(_ run: SweepRun, method: String, config: JSONValue, directory: String, initialisation: String?) throws -> TrainingOptions {
         let configuration = try MethodConfiguration.load(method: method, json: config, source: run.name)
-        var resolved = config.objectValue ?? JSONObject()
-        resolved["method"] = .string(method)
         var options = TrainingOptions(
             modelDirectory: modelDirectory, source: source, shots: shots, subsample: .base, seed: run.seed, batchSize: batchSize,
             tasksPerStep: 1, maxSteps: nil, epochs: epochs, outputDirectory: directory, method: configuration,
-            checkpointEvery: 1_000_000, logEvery: 10, resume: false, resolvedConfiguration: .object(resolved))
+            checkpointEvery: 1_000_000, logEvery: 10, resume: false, resolvedConfiguration: config)
         options.initialisation = initialisation
         options.printsProgress = false
         options.cropScale = cropScale

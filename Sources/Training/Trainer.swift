@@ -24,8 +24,8 @@ public struct TrainingOptions: Sendable {
     public var checkpointEvery: Int
     public var logEvery: Int
     public var resume: Bool
-    /// The method's resolved configuration (its JSON as given, with `method`); `config.json`
-    /// is this plus the run's settings (`recordedConfiguration`).
+    /// The method's configuration as given (JSON); `config.json` is this plus the method's
+    /// name and the run's settings (`recordedConfiguration`).
     public var resolvedConfiguration: JSONValue
     /// A GRAM output (`prompts.safetensors` with `text.ctx`… and `gram.*`): the base method
     /// starts from its prompts and applies its regulator to every gradient.
@@ -63,6 +63,7 @@ extension TrainingOptions {
     /// trained with, given or defaulted, so the file alone says how the run was made.
     public var recordedConfiguration: JSONValue {
         var object = resolvedConfiguration.objectValue ?? JSONObject()
+        object["method"] = .string(method.method)
         object["shots"] = .int(Int64(shots))
         object["seed"] = .int(Int64(seed))
         object["batch_size"] = .int(Int64(batchSize))

@@ -20,6 +20,34 @@ func mapKernel(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
     }
 }
 
+/// `out[i] = f(x[i])` with f on eight lanes at a time; the tail runs through the same f
+/// (zero-padded), so every element gets the same rounding wherever it sits.
+@inline(__always)
+func vectorMapKernel(_ x: [Float], _ f: (SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
+    x.withUnsafeBufferPointer { xs in
+        makeStorage(xs.count) { out in vectorMap(xs.baseAddress!, out, xs.count, f) }
+    }
+}
+
+/// `out[i] = f(src[i])` for `count` elements at raw pointers, eight lanes at a time.
+@inline(__always)
+func vectorMap(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int,
+               _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+    let whole = count & ~7
+    let ps = UnsafeRawPointer(src), po = UnsafeMutableRawPointer(out)
+    var i = 0
+    while i < whole {
+        po.storeBytes(of: f(ps.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)), toByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    if whole < count {
+        var v = SIMD8<Float>()
+        for j in whole..<count { v[j - whole] = src[j] }
+        let y = f(v)
+        for j in whole..<count { out[j] = y[j - whole] }
+    }
+}
+
 /// `out[i] = f(x[i], y[i])` for equal-length buffers.
 @inline(__always)
 func zipKernel(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Float] {

@@ -1,6 +1,7 @@
 import AutoDiff
 import Distributed
 import Foundation
+import Training
 
 /// `metaprompt demo`: distributed second-order MAML on sine regression (Finn et al., 2017,
 /// §5.1) — the whole distributed shape on a model small enough for a laptop core:
@@ -129,7 +130,7 @@ struct SineMAML {
                     for v in grads[name]!.storage { slots[offset] = v; offset += 1 }
                 }
                 slots[offset] = loss
-                guard loss.isFinite else { throw DemoError(description: "loss is \(loss.isNaN ? "nan" : "\(loss)") at step \(step), task \(index)") }
+                guard loss.isFinite else { throw DemoError(description: "loss is \(TrainingError.shown(loss)) at step \(step), task \(index)") }
             }
             let all = try comm.allGather(slots)
             // Sum in task order (0, 1, …, T−1): the same float operations for any rank count.

@@ -85,8 +85,6 @@ enum TrainCommand: Command {
 
         let json = try configurationJSON(args)
         let configuration = try MethodConfiguration.load(method: method, json: json, source: args.string("config") ?? "--set")
-        var resolved = json.objectValue ?? JSONObject()
-        resolved["method"] = .string(method)
         let cropScale = try args.unitRange("crop-scale", default: 0.08...1.0)
 
         let options = TrainingOptions(
@@ -99,7 +97,7 @@ enum TrainCommand: Command {
             outputDirectory: try args.required("output"), method: configuration,
             checkpointEvery: try args.int("checkpoint-every", default: 100, in: 1...100_000_000),
             logEvery: try args.int("log-every", default: 10, in: 1...100_000_000),
-            resume: args.has("resume"), resolvedConfiguration: .object(resolved))
+            resume: args.has("resume"), resolvedConfiguration: json)
         var withInit = options
         withInit.initialisation = args.string("init")
         withInit.evaluate = !args.has("no-eval")

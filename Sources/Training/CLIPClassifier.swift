@@ -19,10 +19,10 @@ public final class CLIPClassifier: PromptedModel, Sendable {
         self.logitScale = Foundation.exp(model.weights["logit_scale"]!.scalar)
     }
 
-    /// Class prompts "X … X {name}." with `contextTokens` X tokens.
+    /// Class prompts "X … X {name}." with `contextTokens` X tokens (``ClassPrompt`` names).
     public convenience init(model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String], contextTokens: Int) {
-        let prefix = Array(repeating: "X", count: contextTokens).joined(separator: " ")
-        let prompts = classNames.map { contextTokens > 0 ? "\(prefix) \($0)." : "\($0)." }
+        let template = Array(repeating: "X", count: contextTokens).joined(separator: " ") + (contextTokens > 0 ? " {}." : "{}.")
+        let prompts = classNames.map { ClassPrompt.fill(template, $0) }
         self.init(model: model, classTokens: tokenizer.tokenize(prompts, contextLength: model.configuration.contextLength))
     }
 
@@ -52,6 +52,6 @@ public final class CLIPClassifier: PromptedModel, Sendable {
     /// Template token rows for `classNames` (row t·C + c), for `frozenTextTarget`.
     public static func templateTokens(tokenizer: CLIPTokenizer, classNames: [String],
                                       templates: [String] = ImageNetTemplates.all) -> [[Int]] {
-        tokenizer.tokenize(templates.flatMap { t in classNames.map { ImageNetTemplates.fill(t, $0) } })
+        tokenizer.tokenize(templates.flatMap { t in classNames.map { ClassPrompt.fill(t, $0) } })
     }
 }

@@ -78,18 +78,18 @@ public struct Evaluation: Sendable {
         return withoutGradient {
             switch prompts {
             case .template(let template):
-                return encode(classNames.map { ImageNetTemplates.fill(template, $0) }, prompts: nil).l2Normalized()
+                return encode(classNames.map { ClassPrompt.fill(template, $0) }, prompts: nil).l2Normalized()
             case .ensemble(let templates, let averaging):
                 precondition(!templates.isEmpty, "an ensemble of no templates")
                 var sum = Tensor.zeros([classNames.count, model.configuration.projectionWidth])
                 for template in templates {
-                    let f = encode(classNames.map { ImageNetTemplates.fill(template, $0) }, prompts: nil)
+                    let f = encode(classNames.map { ClassPrompt.fill(template, $0) }, prompts: nil)
                     sum = sum + (averaging == .normalized ? f.l2Normalized() : f)
                 }
                 return (sum * (1 / Float(templates.count))).l2Normalized()
             case .learned(let text, _):
                 guard let text else {
-                    return encode(classNames.map { ImageNetTemplates.fill(EvaluationPrompts.defaultTemplate, $0) }, prompts: nil).l2Normalized()
+                    return encode(classNames.map { ClassPrompt.fill(EvaluationPrompts.defaultTemplate, $0) }, prompts: nil).l2Normalized()
                 }
                 let rows = CLIPClassifier(model: model, tokenizer: tokenizer, classNames: classNames, contextTokens: text.count).classTokens
                 return encode(tokens: rows, prompts: text).l2Normalized()

@@ -66,9 +66,4 @@ public enum ImageNetTemplates {
         "a pixelated photo of a {}.",
         "itap of the {}.",
     ]
-
-    /// `template` with the class name in place of `{}`.
-    public static func fill(_ template: String, _ name: String) -> String {
-        template.replacingOccurrences(of: "{}", with: name)
-    }
 }

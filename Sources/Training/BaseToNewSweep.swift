@@ -18,7 +18,7 @@ public struct SweepRun: Sendable {
         case gramThenTrain(gram: JSONValue, method: String, config: JSONValue)
     }
 
-    /// The row name in the table, and the run's directory `<root>/<name>/seed<S>`.
+    /// The row name in the table, and the trainer folder of the run's directories.
     public var name: String
     public var seed: Int
     public var kind: Kind
@@ -35,10 +35,13 @@ public struct SweepRun: Sendable {
 
 /// A base-to-new comparison of methods over seeds, its runs spread over the ranks of a job.
 ///
-/// Each run is an ordinary single-process `train` (or zero-shot evaluation) in
-/// `<root>/<name>/seed<S>/` — log.txt, metrics.jsonl, config.json, prompts.safetensors,
-/// results.json — so its result does not depend on the rank that ran it or on how many ranks
-/// there are. Runs are assigned longest-first to the least-loaded rank (by `cost`); a GRAM
+/// Each run is an ordinary single-process `train --subsample base` (or zero-shot evaluation)
+/// laid out as CoOp's `base2new_train.sh` / `base2new_test.sh` pair lays it out:
+/// `<root>/train_base/<dataset>/shots_<K>/<name>/<config>/seed<S>/` (log.txt ending with the
+/// base block, metrics.jsonl, config.json, prompts.safetensors, results.json) and
+/// `<root>/test_new/…/seed<S>/` (the new classes' log.txt and results.json), so
+/// `parse_test_res.py` reads both trees; its result does not depend on the rank that ran it
+/// or on how many ranks there are. Runs are assigned longest-first to the least-loaded rank (by `cost`); a GRAM
 /// run carries its own meta-training, so no run waits for another rank. A run whose
 /// results.json exists with the same config.json is kept, so an interrupted sweep continues
 /// where it stopped. Rank 0 prints a line per finished run of its own; at the end, after
@@ -48,7 +51,10 @@ public struct BaseToNewSweep {
     public var source: DatasetSource
     /// Image–caption pairs for GRAM meta-training.
     public var pairsFile: String?
+    /// The base-to-new root: `train_base/` and `test_new/` go under it.
     public var root: String
+    /// The dataset folder of the layout (CoOp's `DATASET` argument, e.g. `eurosat`).
+    public var datasetName: String
     public var shots = 16
     public var batchSize = 4
     public var epochs = 10
@@ -61,13 +67,17 @@ public struct BaseToNewSweep {
     public var gramWays = 4
     public var runs: [SweepRun]
 
-    public init(modelDirectory: String, source: DatasetSource, pairsFile: String?, root: String, runs: [SweepRun]) {
+    public init(modelDirectory: String, source: DatasetSource, datasetName: String, pairsFile: String?, root: String, runs: [SweepRun]) {
         self.modelDirectory = modelDirectory
         self.source = source
+        self.datasetName = datasetName
         self.pairsFile = pairsFile
         self.root = root
         self.runs = runs
     }
+
+    /// The `<config>` folder of the layout (CoOp's `CFG`): the shared training settings.
+    public var configName: String { "ep\(epochs)_batch\(batchSize)" }
 
     /// Run indices of each rank: longest first to the rank with the least cost so far (ties:
     /// the lower index first, the lower rank first), each rank's list in sweep order.
@@ -82,8 +92,15 @@ public struct BaseToNewSweep {
         return lists.map { $0.sorted() }
     }
 
-    /// The directory of `run`.
-    public func directory(of run: SweepRun) -> String { "\(root)/\(run.name)/seed\(run.seed)" }
+    /// The `train_base` directory of `run`.
+    public func directory(of run: SweepRun) -> String { directory(of: run, part: "train_base") }
+
+    /// The `test_new` directory of `run`.
+    public func newClassDirectory(of run: SweepRun) -> String { directory(of: run, part: "test_new") }
+
+    func directory(of run: SweepRun, part: String) -> String {
+        "\(root)/\(part)/\(datasetName)/shots_\(shots)/\(run.name)/\(configName)/seed\(run.seed)"
+    }
 
     /// Runs this rank's share, waits for every rank, and returns the report (on every rank).
     /// - Parameter progress: called on rank 0 with a line per finished run of its own.
@@ -107,24 +124,26 @@ public struct BaseToNewSweep {
     /// Performs `run` unless its results are already there for the same configuration.
     /// - Returns: whether earlier results were kept.
     func perform(_ run: SweepRun) throws -> Bool {
-        let dir = directory(of: run)
+        let dir = directory(of: run), newDir = newClassDirectory(of: run)
         let configText = try self.configText(run)
-        let results = (dir as NSString).appendingPathComponent("results.json")
+        let fm = FileManager.default
         let recorded = (dir as NSString).appendingPathComponent("sweep.json")
-        if FileManager.default.fileExists(atPath: results),
-           let previous = FileManager.default.contents(atPath: recorded), String(decoding: previous, as: UTF8.self) == configText {
+        if fm.fileExists(atPath: dir + "/results.json"), fm.fileExists(atPath: newDir + "/results.json"),
+           let previous = fm.contents(atPath: recorded), String(decoding: previous, as: UTF8.self) == configText {
             return true
         }
         // A stale or partial run of another configuration starts over.
-        if FileManager.default.fileExists(atPath: dir) { try FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for d in [dir, newDir] where fm.fileExists(atPath: d) { try fm.removeItem(atPath: d) }
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let local = LocalCommunicator()
         switch run.kind {
         case .zeroShot(let template):
+            // CoOp's ZeroshotCLIP runs are evaluation-only: the test block, no training lines.
             let log = try RunLog(directory: dir, enabled: true, echo: false)
             let evaluation = try Evaluation(modelDirectory: modelDirectory)
-            try Trainer.evaluate(evaluation, source: source, subsets: [.base, .new], prompts: try EvaluationPrompts.checkedTemplate(template),
-                                 fields: ["method": .string("zeroshot"), "template": .string(template)], log: log, outputDirectory: dir)
+            try Trainer.evaluate(evaluation, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
+                                 fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
+                                 newClassOutput: newDir, echo: false)
         case .train(let method, let config):
             try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: nil),
                         communicator: local).run()
@@ -151,6 +170,7 @@ public struct BaseToNewSweep {
             tasksPerStep: 1, maxSteps: nil, epochs: epochs, outputDirectory: directory, method: configuration,
             checkpointEvery: 1_000_000, logEvery: 10, resume: false, resolvedConfiguration: config)
         options.initialisation = initialisation
+        options.newClassOutput = newClassDirectory(of: run)
         options.printsProgress = false
         options.cropScale = cropScale
         return options

@@ -1,61 +1,104 @@
 import Foundation
 import TensorIO
 
-/// Base-to-new results of several methods over seeds, gathered from training runs laid out as
-/// `<root>/<method>/seed<S>/results.json` (what `train` writes; or `summary.json` from
-/// `eval --summary`, for zero-shot), summarised as mean ± sample
-/// standard deviation over seeds, with an SVG bar chart and SVG training curves.
+/// Base-to-new results of several methods over seeds, gathered from runs laid out as CoOp's
+/// base-to-new scripts lay them out (what `train` + `eval`, `world compare` and the sweeps
+/// write):
+///
+///     <root>/train_base/<dataset>/shots_<K>/<method>/<config>/seed<S>/results.json   base
+///     <root>/test_new/<dataset>/shots_<K>/<method>/<config>/seed<S>/results.json     new
+///
+/// summarised per (dataset, method, config) as the mean over seeds with a spread
+/// (``Spread``), with an SVG bar chart and SVG training curves. A seed counts when both of its
+/// results files are there.
 public struct RunReport {
-    public struct Row: Equatable {
-        public var method: String
-        public var seeds: Int
-        public var base: (mean: Double, std: Double)
-        public var new: (mean: Double, std: Double)
-        public var harmonicMean: (mean: Double, std: Double)
+    /// How the table and chart state the spread over seeds.
+    public enum Spread: String, Sendable, CaseIterable {
+        /// Sample standard deviation (n − 1).
+        case sampleStd = "sample std"
+        /// Population standard deviation (n): `np.std`, what CoOp's `parse_test_res.py`
+        /// prints (its line 118).
+        case populationStd = "population std"
+        /// 95 % interval half-width `1.96 · np.std / √n`: `parse_test_res.py --ci95`
+        /// (`compute_ci95`, its lines 60-61).
+        case ci95 = "95% CI (1.96·std/√n)"
 
-        public static func == (a: Row, b: Row) -> Bool {
-            a.method == b.method && a.seeds == b.seeds && a.base == b.base && a.new == b.new && a.harmonicMean == b.harmonicMean
+        /// The spread of `values` (0 for a single value).
+        public func of(_ values: [Double]) -> Double {
+            let n = Double(values.count)
+            let mean = values.reduce(0, +) / n
+            let squares = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            switch self {
+            case .sampleStd: return values.count > 1 ? (squares / (n - 1)).squareRoot() : 0
+            case .populationStd: return (squares / n).squareRoot()
+            case .ci95: return 1.96 * (squares / n).squareRoot() / n.squareRoot()
+            }
         }
     }
 
-    public var rows: [Row]
-    /// Per method, the metrics.jsonl of its first seed: (step, loss) series by loss name.
-    public var curves: [String: [String: [(Int, Double)]]]
+    public struct Row: Equatable {
+        /// The row's name: the method folder, with the dataset and config in front where the
+        /// tree holds more than one of them.
+        public var method: String
+        /// Accuracies (%) by seed, in seed-folder order.
+        public var base: [Double]
+        public var new: [Double]
+        /// The harmonic mean of each seed's base and new.
+        public var harmonicMean: [Double] { zip(base, new).map { EvaluationSummary.harmonicMean(base: $0, new: $1) } }
+        public var seeds: Int { base.count }
 
-    /// Reads every `<method>/seed<S>/results.json` under `root`; methods in `order` first, then
-    /// the rest alphabetically.
+        public static func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
+    }
+
+    public var rows: [Row]
+    /// Per row, the metrics.jsonl of its first seed: (step, loss) series by loss name.
+    public var curves: [String: [String: [(Int, Double)]]]
+    /// The spread the table, JSON `std` and chart whiskers use.
+    public var spread = Spread.sampleStd
+
+    /// Reads every run under `root/train_base` with its `root/test_new` twin; methods in
+    /// `order` first, then the rest alphabetically.
+    /// - Throws: ``EvaluationError/badResults(path:message:)`` naming a results file without
+    ///   the accuracy it should hold; an error naming `root` when it has no `train_base` tree.
     public init(root: String, order: [String] = []) throws {
         let fm = FileManager.default
-        let methods = (try fm.contentsOfDirectory(atPath: root)).filter { Self.isDirectory((root as NSString).appendingPathComponent($0)) }
-        var listed: [String] = []
-        for m in order where methods.contains(m) && !listed.contains(m) { listed.append(m) }  // first mention wins
-        let sorted = listed + methods.filter { !order.contains($0) }.sorted()
-        var rows: [Row] = [], curves: [String: [String: [(Int, Double)]]] = [:]
-        for method in sorted {
-            let dir = (root as NSString).appendingPathComponent(method)
-            let seeds = (try fm.contentsOfDirectory(atPath: dir)).filter { $0.hasPrefix("seed") }.sorted()
-            var base: [Double] = [], new: [Double] = [], hm: [Double] = []
-            for seed in seeds {
-                // train's results.json, or eval --summary's summary.json (zero-shot runs).
-                var path = (dir as NSString).appendingPathComponent("\(seed)/results.json")
-                if fm.contents(atPath: path) == nil { path = (dir as NSString).appendingPathComponent("\(seed)/summary.json") }
-                guard let data = fm.contents(atPath: path) else { continue }
-                let json = try JSONValue(parsing: data)
-                guard let b = json["base"]?["accuracy"]?.doubleValue ?? json["base"]?.doubleValue,
-                      let n = json["new"]?["accuracy"]?.doubleValue ?? json["new"]?.doubleValue else {
-                    throw ConfigurationError("\(path): no base and new accuracies (was the run trained on base classes?)")
-                }
-                base.append(b)
-                new.append(n)
-                hm.append(EvaluationSummary.harmonicMean(base: b, new: n))
-                if curves[method] == nil, let metrics = try? String(contentsOfFile: (dir as NSString).appendingPathComponent("\(seed)/metrics.jsonl"), encoding: .utf8) {
-                    curves[method] = Self.series(metrics)
+        let trainBase = (root as NSString).appendingPathComponent("train_base")
+        guard Self.isDirectory(trainBase) else {
+            throw ConfigurationError("\(root): no train_base/ directory (expected <root>/train_base/<dataset>/shots_<K>/<method>/<config>/seed<S>)")
+        }
+        func folders(_ path: String) throws -> [String] {
+            try fm.contentsOfDirectory(atPath: path).filter { Self.isDirectory((path as NSString).appendingPathComponent($0)) }.sorted()
+        }
+        // (dataset, shots, method, config) of every run group.
+        var groups: [(dataset: String, shots: String, method: String, config: String)] = []
+        for dataset in try folders(trainBase) {
+            for shots in try folders("\(trainBase)/\(dataset)") where shots.hasPrefix("shots_") {
+                for method in try folders("\(trainBase)/\(dataset)/\(shots)") {
+                    for config in try folders("\(trainBase)/\(dataset)/\(shots)/\(method)") { groups.append((dataset, shots, method, config)) }
                 }
             }
-            guard !base.isEmpty else { continue }
-            rows.append(Row(method: method, seeds: base.count, base: Self.stats(base), new: Self.stats(new), harmonicMean: Self.stats(hm)))
         }
-        self.rows = rows
+        let manyDatasets = Set(groups.map { "\($0.dataset)/\($0.shots)" }).count > 1
+        var rows: [Row] = [], curves: [String: [String: [(Int, Double)]]] = [:]
+        for g in groups {
+            let relative = "\(g.dataset)/\(g.shots)/\(g.method)/\(g.config)"
+            let manyConfigs = groups.filter { $0.dataset == g.dataset && $0.shots == g.shots && $0.method == g.method }.count > 1
+            let name = (manyDatasets ? "\(g.dataset)/\(g.shots)/" : "") + g.method + (manyConfigs ? "/\(g.config)" : "")
+            var row = Row(method: name, base: [], new: [])
+            for seed in try folders("\(trainBase)/\(relative)") where seed.hasPrefix("seed") {
+                let basePath = "\(trainBase)/\(relative)/\(seed)/results.json", newPath = "\(root)/test_new/\(relative)/\(seed)/results.json"
+                guard fm.fileExists(atPath: basePath), fm.fileExists(atPath: newPath) else { continue }
+                row.base.append(try EvaluationRecord.accuracy(inFile: basePath, subset: .base))
+                row.new.append(try EvaluationRecord.accuracy(inFile: newPath, subset: .new))
+                if curves[name] == nil, let metrics = try? String(contentsOfFile: "\(trainBase)/\(relative)/\(seed)/metrics.jsonl", encoding: .utf8) {
+                    curves[name] = Self.series(metrics)
+                }
+            }
+            if row.seeds > 0 { rows.append(row) }
+        }
+        var listed: [Row] = []
+        for m in order { listed += rows.filter { $0.method == m && !listed.contains($0) } }  // first mention wins
+        self.rows = listed + rows.filter { r in !listed.contains(r) }.sorted { $0.method < $1.method }
         self.curves = curves
     }
 
@@ -64,11 +107,8 @@ public struct RunReport {
         return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
     }
 
-    static func stats(_ v: [Double]) -> (mean: Double, std: Double) {
-        let mean = v.reduce(0, +) / Double(v.count)
-        let variance = v.count > 1 ? v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count - 1) : 0
-        return (mean, variance.squareRoot())
-    }
+    /// Mean and the chosen spread of `v`.
+    func stats(_ v: [Double]) -> (mean: Double, std: Double) { (Row.mean(v), spread.of(v)) }
 
     static func series(_ jsonl: String) -> [String: [(Int, Double)]] {
         var out: [String: [(Int, Double)]] = [:]
@@ -81,24 +121,31 @@ public struct RunReport {
         return out
     }
 
-    /// The table: method, seeds, base, new, HM as mean ± std (%).
+    /// The table: method, seeds, base, new, HM as mean ± spread (%), the spread named in the
+    /// header.
     public var table: String {
-        func cell(_ s: (mean: Double, std: Double)) -> String { String(format: "%6.2f ± %5.2f", s.mean, s.std) }
-        var lines = ["method                 seeds   base             new              HM"]
+        func cell(_ v: [Double]) -> String { let s = stats(v); return String(format: "%6.2f ± %5.2f", s.mean, s.std) }
+        let width = max(22, rows.map(\.method.count).max() ?? 0)
+        var lines = ["accuracy (%), mean ± \(spread.rawValue) over seeds",
+                     "method".padding(toLength: width, withPad: " ", startingAt: 0) + " seeds   base             new              HM"]
         for r in rows {
-            lines.append(r.method.padding(toLength: 22, withPad: " ", startingAt: 0) + " " + String(format: "%5d", r.seeds)
+            lines.append(r.method.padding(toLength: width, withPad: " ", startingAt: 0) + " " + String(format: "%5d", r.seeds)
                          + "   " + cell(r.base) + "   " + cell(r.new) + "   " + cell(r.harmonicMean))
         }
         return lines.joined(separator: "\n")
     }
 
+    /// Per row: seeds, and for base, new and HM the per-seed values, mean, sample std,
+    /// population std and 95 % half-width (`std` is the chosen spread).
     public var json: JSONValue {
-        .object(JSONObject(rows.map { r in
+        func entry(_ v: [Double]) -> JSONValue {
+            .object(JSONObject([("mean", .double(Row.mean(v))), ("std", .double(spread.of(v))),
+                                ("sample_std", .double(Spread.sampleStd.of(v))), ("population_std", .double(Spread.populationStd.of(v))),
+                                ("ci95", .double(Spread.ci95.of(v))), ("values", .array(v.map { .double($0) }))]))
+        }
+        return .object(JSONObject([("spread", .string(spread.rawValue))] + rows.map { r in
             (r.method, JSONValue.object(JSONObject([
-                ("seeds", .int(Int64(r.seeds))),
-                ("base", .object(["mean": .double(r.base.mean), "std": .double(r.base.std)])),
-                ("new", .object(["mean": .double(r.new.mean), "std": .double(r.new.std)])),
-                ("harmonic_mean", .object(["mean": .double(r.harmonicMean.mean), "std": .double(r.harmonicMean.std)])),
+                ("seeds", .int(Int64(r.seeds))), ("base", entry(r.base)), ("new", entry(r.new)), ("harmonic_mean", entry(r.harmonicMean)),
             ])))
         }))
     }
@@ -116,7 +163,7 @@ public struct RunReport {
         }
         for (i, r) in rows.enumerated() {
             let x0 = 60 + 140 * i
-            for (j, s) in [r.base, r.new, r.harmonicMean].enumerated() {
+            for (j, s) in [r.base, r.new, r.harmonicMean].map(stats).enumerated() {
                 let x = x0 + 10 + 38 * j
                 svg.append(String(format: "<rect x=\"%d\" y=\"%.1f\" width=\"34\" height=\"%.1f\" fill=\"%@\"/>", x, y(s.mean), Double(bottom) - y(s.mean), colours[j]))
                 svg.append(String(format: "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", x + 17, x + 17, y(s.mean + s.std), y(s.mean - s.std)))
@@ -126,6 +173,7 @@ public struct RunReport {
         for (j, name) in ["base", "new", "HM"].enumerated() {
             svg.append("<rect x=\"\(60 + 70 * j)\" y=\"\(height - 30)\" width=\"12\" height=\"12\" fill=\"\(colours[j])\"/><text x=\"\(76 + 70 * j)\" y=\"\(height - 20)\">\(name)</text>")
         }
+        svg.append("<text x=\"270\" y=\"\(height - 20)\">whiskers: ± \(Self.escaped(spread.rawValue)) over seeds</text>")
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
     }

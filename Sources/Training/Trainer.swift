@@ -30,8 +30,12 @@ public struct TrainingOptions: Sendable {
     /// A GRAM output (`prompts.safetensors` with `text.ctx`… and `gram.*`): the base method
     /// starts from its prompts and applies its regulator to every gradient.
     public var initialisation: String? = nil
-    /// Evaluate on the test split at the end (base and new classes after base training).
+    /// Evaluate the trained classes on the test split at the end, as Dassl's `after_train`.
     public var evaluate = true
+    /// After base training, where the new classes are evaluated as `eval --subsample new
+    /// --output DIR` would (CoOp's `test_new` run); nil: not evaluated here.
+    /// ``testNewDirectory(for:)`` gives the official layout's.
+    public var newClassOutput: String? = nil
     /// Print progress (rank 0); off, the lines still go to log.txt.
     public var printsProgress = true
     /// Area fraction range of the random resized crop (Dassl's default 0.08…1).
@@ -59,6 +63,17 @@ public struct TrainingOptions: Sendable {
 }
 
 extension TrainingOptions {
+    /// The `test_new` directory CoOp's base-to-new scripts pair with a `train_base` output
+    /// (`output/base2new/train_base/<dataset>/shots_<K>/<trainer>/<cfg>/seed<S>` →
+    /// `output/base2new/test_new/…`): the path with its last `train_base` component
+    /// replaced; nil when the path has none.
+    public static func testNewDirectory(for output: String) -> String? {
+        var parts = output.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let i = parts.lastIndex(of: "train_base") else { return nil }
+        parts[i] = "test_new"
+        return parts.joined(separator: "/")
+    }
+
     /// What `config.json` records: the method's configuration and the settings this run
     /// trained with, given or defaulted, so the file alone says how the run was made.
     public var recordedConfiguration: JSONValue {
@@ -198,52 +213,67 @@ public final class Trainer {
                             to: (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))
         }
         log.say("finished \(totalSteps) steps; prompts in \((o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))")
+        // Dassl's `after_train` (dassl/engine/trainer.py:402-417): "Finish training" is the end
+        // signal of CoOp's parse_test_res.py (line 170); ProMetaR's copy of the script waits
+        // for "Finished training" (its line 170), which Dassl never prints: both lines, so
+        // either copy reads the base accuracy that follows.
+        log.say("Finish training")
+        log.say("Finished training")
         if isRoot && o.evaluate {
-            try evaluate(loaded, log: log)
+            log.say("Deploy the last-epoch model")
+            let promptsPath = (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors")
+            try Self.evaluate(loaded, source: o.source, subset: o.subsample,
+                              prompts: try EvaluationPrompts.load(contentsOf: promptsPath, configuration: loaded.model.configuration),
+                              fields: [("method", .string(o.method.method)), ("prompts", .string(promptsPath))],
+                              log: log, outputDirectory: o.outputDirectory,
+                              newClassOutput: o.subsample == .base ? o.newClassOutput : nil, echo: o.printsProgress)
         }
+        log.say("Elapsed: \(Self.elapsed((clock.now - began).seconds))")
     }
 
-    /// Test accuracy with the learned prompts on the trained classes and, after training on
-    /// base classes, on the new ones (as `metaprompt eval`), with the harmonic mean; Dassl's
-    /// lines go to log.txt and the numbers to results.json.
-    func evaluate(_ evaluation: Evaluation, log: RunLog) throws {
-        let o = options
-        let promptsPath = (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors")
-        try Self.evaluate(evaluation, source: o.source,
-                          subsets: o.subsample == .base ? [.base, .new] : [o.subsample],
-                          prompts: try EvaluationPrompts.load(contentsOf: promptsPath, configuration: evaluation.model.configuration),
-                          fields: ["method": .string(o.method.method), "prompts": .string(promptsPath)],
-                          log: log, outputDirectory: o.outputDirectory)
-    }
-
-    /// Test accuracy of `prompts` on each subset, with the harmonic mean when both base and
-    /// new are evaluated: Dassl's lines to `log`, the numbers (and `fields`) to
-    /// `outputDirectory/results.json`, written atomically.
+    /// Test accuracy of `prompts` on `subset`: Dassl's lines to `log`, the numbers (and
+    /// `fields`) to `outputDirectory/results.json` under the subset's name. With
+    /// `newClassOutput` (after base training), the new classes too, recorded there as `eval
+    /// --subsample new --output DIR` records them (its own log.txt and results.json — CoOp's
+    /// `test_new` run — so the `train_base` log ends with the base block the parser reads),
+    /// and the new accuracy and harmonic mean also in this run's results.json.
     /// - Returns: accuracy (%) by subset.
     @discardableResult
-    public static func evaluate(_ evaluation: Evaluation, source: DatasetSource, subsets: [ClassSubset], prompts: EvaluationPrompts,
-                                fields: [String: JSONValue], log: RunLog, outputDirectory: String) throws -> [ClassSubset: Double] {
+    public static func evaluate(_ evaluation: Evaluation, source: DatasetSource, subset: ClassSubset, prompts: EvaluationPrompts,
+                                fields: [(String, JSONValue)], log: RunLog, outputDirectory: String,
+                                newClassOutput: String?, echo: Bool = true) throws -> [ClassSubset: Double] {
         var results = JSONObject()
         var accuracy: [ClassSubset: Double] = [:]
-        for subset in subsets {
-            let set = try EvaluationSet.load(source, split: .test, subset: subset)
+        for part in [subset] + (newClassOutput == nil ? [] : [.new]) {
+            let set = try EvaluationSet.load(source, split: .test, subset: part)
             let result = try evaluation.run(set, prompts: prompts)
-            log.say("Evaluate on the *test* set (\(subset.rawValue) classes)")
-            for line in result.metrics.dasslReport(perClass: false) { log.say(line) }
-            accuracy[subset] = result.metrics.accuracy
-            results[subset.rawValue] = .object(JSONObject([("accuracy", .double(result.metrics.accuracy)), ("error", .double(result.metrics.error)),
-                                                           ("macro_f1", .double(result.metrics.macroF1)), ("total", .int(Int64(result.metrics.total))),
-                                                           ("correct", .int(Int64(result.metrics.correct))), ("classes", .int(Int64(set.classNames.count)))]))
+            let target = part == subset ? log : try RunLog(directory: newClassOutput!, enabled: true, echo: echo)
+            for line in EvaluationRecord.lines(result, split: .test) { target.say(line) }
+            if part != subset {
+                let json = EvaluationRecord.json(result, set: set, dataset: EvaluationRecord.datasetName(source), fields: fields)
+                try AtomicFile.write(json.serialized(pretty: true) + "\n", to: (newClassOutput! as NSString).appendingPathComponent("results.json"))
+            }
+            accuracy[part] = result.metrics.accuracy
+            results[part.rawValue] = .object(JSONObject([("accuracy", .double(result.metrics.accuracy)), ("error", .double(result.metrics.error)),
+                                                         ("macro_f1", .double(result.metrics.macroF1)), ("total", .int(Int64(result.metrics.total))),
+                                                         ("correct", .int(Int64(result.metrics.correct))), ("classes", .int(Int64(set.classNames.count)))]))
         }
         if let base = accuracy[.base], let new = accuracy[.new] {
-            let summary = EvaluationSummary(base: base, new: new)
-            for line in summary.report { log.say(line) }
-            results["harmonic_mean"] = .double(summary.harmonicMean)
+            results["harmonic_mean"] = .double(EvaluationSummary(base: base, new: new).harmonicMean)
+            if let newClassOutput { results["new_results"] = .string((newClassOutput as NSString).appendingPathComponent("results.json")) }
         }
-        for key in fields.keys.sorted() { results[key] = fields[key]! }
+        for (key, value) in fields { results[key] = value }
         try AtomicFile.write(JSONValue.object(results).serialized(pretty: true) + "\n",
                              to: (outputDirectory as NSString).appendingPathComponent("results.json"))
         return accuracy
+    }
+
+    /// Python's `str(datetime.timedelta(seconds=round(s)))`, as Dassl prints "Elapsed: …":
+    /// `H:MM:SS`, with "N day(s), " in front past 24 hours.
+    static func elapsed(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.toNearestOrEven)), days = s / 86_400, rest = s % 86_400
+        let clock = String(format: "%d:%02d:%02d", rest / 3600, rest % 3600 / 60, rest % 60)
+        return days == 0 ? clock : "\(days) day\(days == 1 ? "" : "s"), \(clock)"
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -39,7 +39,7 @@ import Training
         let coop: JSONValue = .object(JSONObject([("n_ctx_text", .int(4)), ("prompt_optim", .object(JSONObject([("lr", .double(0.01))])))]))
         var sweep = BaseToNewSweep(
             modelDirectory: fixture("tiny-clip"),
-            source: .custom(splitFile: data + "/split_zhou_TinyShapes.json", imageRoot: data), pairsFile: nil, root: root,
+            source: .custom(splitFile: data + "/split_zhou_TinyShapes.json", imageRoot: data), datasetName: "tinyshapes", pairsFile: nil, root: root,
             runs: [SweepRun(name: "zeroshot", seed: 1, kind: .zeroShot(template: "a photo of a {}."), cost: 1),
                    SweepRun(name: "coop", seed: 1, kind: .train(method: "coop", config: coop), cost: 5),
                    SweepRun(name: "coop", seed: 2, kind: .train(method: "coop", config: coop), cost: 5)])
@@ -56,14 +56,41 @@ import Training
         return data
     }
 
+    /// Every run's results, prompts and logs (both halves), by path under the root.
     static func files(_ root: String) throws -> [String: Data] {
         var out: [String: Data] = [:]
-        for run in ["zeroshot/seed1", "coop/seed1", "coop/seed2"] {
-            for file in ["results.json", "prompts.safetensors"] where run != "zeroshot/seed1" || file == "results.json" {
-                out["\(run)/\(file)"] = try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(run)/\(file)"))
-            }
+        let base = "train_base/tinyshapes/shots_2", new = "test_new/tinyshapes/shots_2"
+        for run in ["zeroshot/ep1_batch2/seed1", "coop/ep1_batch2/seed1", "coop/ep1_batch2/seed2"] {
+            var files = ["\(base)/\(run)/results.json", "\(new)/\(run)/results.json", "\(new)/\(run)/log.txt"]
+            if !run.hasPrefix("zeroshot") { files.append("\(base)/\(run)/prompts.safetensors") }
+            for file in files { out[file] = try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(file)")) }
         }
         return out
+    }
+
+    /// Both copies of parse_test_res.py, as the READMEs run them, read the base accuracy from
+    /// every train_base log and the new accuracy from every test_new log.
+    @Test func parseTestResReadsBaseFromTrainBaseAndNewFromTestNew() throws {
+        BLAS.setThreadCount(1)
+        let data = try Self.dataset(), root = NSTemporaryDirectory() + "sweep-parse-\(UUID().uuidString)"
+        defer { for d in [data, root] { try? FileManager.default.removeItem(atPath: d) } }
+        let sweep = Self.sweep(root: root, data: data)
+        _ = try sweep.run(communicator: LocalCommunicator()) { _ in }
+        for run in sweep.runs {
+            let dir = sweep.directory(of: run), newDir = sweep.newClassDirectory(of: run)
+            let log = try String(contentsOfFile: dir + "/log.txt", encoding: .utf8)
+            let newLog = try String(contentsOfFile: newDir + "/log.txt", encoding: .utf8)
+            let results = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: dir + "/results.json")))
+            // The log prints two decimals: the parser's number is the rounded accuracy.
+            func shown(_ x: Double?) -> Double? { x.map { (($0 * 100).rounded()) / 100 } }
+            let base = shown(results["base"]?["accuracy"]?.doubleValue), new = shown(results["new"]?["accuracy"]?.doubleValue)
+            #expect(base != nil && new != nil)
+            // Zero-shot runs are evaluation-only (CoOp's ZeroshotCLIP): read with --test-log.
+            let signals = run.name == "zeroshot" ? [ParseTestRes.testLogEndSignal]
+                : [ParseTestRes.coopEndSignal, ParseTestRes.proMetaREndSignal, ParseTestRes.testLogEndSignal]
+            for signal in signals { #expect(ParseTestRes.accuracy(log: log, endSignal: signal) == base, "\(run.name) seed \(run.seed), '\(signal)': \(log)") }
+            #expect(ParseTestRes.accuracy(log: newLog, endSignal: ParseTestRes.testLogEndSignal) == new, "\(newLog)")
+        }
     }
 
     @Test func twoRanksWriteTheSameRunsAsOneAndARerunKeepsThem() throws {

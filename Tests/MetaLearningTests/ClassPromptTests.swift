@@ -21,8 +21,11 @@ import Training
         #expect(ClassPrompt.fill("itap_of_a {}.", "Apply_Eye_Makeup") == "itap_of_a Apply Eye Makeup.")
     }
 
-    /// Every evaluation prompt kind gives the same class features for both spellings, bit for
-    /// bit (the token ids are the same, so no tolerance is needed).
+    /// Every evaluation prompt kind gives the same class features for both spellings. The token
+    /// ids are identical (next test), so one thread gives identical bits; tests running in
+    /// parallel may change OpenBLAS's thread count mid-way, which changes its kernel's
+    /// summation order: 1e-6 on unit-norm features is ~10 float32 ulps, far below the
+    /// ~0.1 differences the underscored tokens give (measured with the rule removed).
     @Test func underscoredNamesGiveTheSameClassFeaturesAsSpaces() throws {
         let evaluation = try EvaluationTests.evaluation.get()
         let c = evaluation.model.configuration
@@ -37,7 +40,8 @@ import Training
         ]
         for kind in kinds {
             let a = evaluation.classFeatures(Self.underscored, prompts: kind), b = evaluation.classFeatures(Self.spaced, prompts: kind)
-            #expect(a.storage == b.storage, "\(kind.method): class features differ")
+            let worst = compare(a.storage, b.storage, Tolerance(atol: 1e-6, rtol: 0))
+            #expect(worst.passes, "\(kind.method): class features differ: \(worst)")
         }
     }
 

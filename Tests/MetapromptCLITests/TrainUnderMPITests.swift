@@ -38,15 +38,21 @@ import TestSupport
         var reference: [String: Data] = [:]
         for ranks in 1...4 {
             let out = Self.output()
-            let r = try mpirun(ranks, job(out, steps: 2))
+            let r = try mpirun(ranks, job(out, steps: 2, extra: ["--new-output", out + "-new"]))
             #expect(r.status == 0, "-np \(ranks): \(r)")
             // Rank 0 alone reports progress.
             #expect(r.stdout.components(separatedBy: "\nstep ").count - 1 == 2, "\(r)")
-            // The final evaluation (rank 0): Dassl lines for base and new classes, and the HM.
+            // The final evaluation (rank 0): log.txt ends as Dassl's after_train, with the base
+            // block only; the new classes go to the test_new directory as `eval` writes them.
             let log = try String(contentsOfFile: out + "/log.txt", encoding: .utf8)
-            #expect(log.contains("Evaluate on the *test* set (base classes)\n=> result\n* total: 9\n") && log.contains("* HM: "), "\(log)")
+            #expect(log.contains("\nFinish training\nFinished training\nDeploy the last-epoch model\nEvaluate on the *test* set\n=> result\n* total: 9\n"), "\(log)")
+            #expect(log.components(separatedBy: "* accuracy: ").count == 2 && log.split(separator: "\n").last!.hasPrefix("Elapsed: 0:00:"), "\(log)")
+            let newLog = try String(contentsOfFile: out + "-new/log.txt", encoding: .utf8)
+            #expect(newLog.hasPrefix("Evaluate on the *test* set\n=> result\n* total: 9\n"), "\(newLog)")
             let results = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
             #expect(results["base"]?["total"]?.intValue == 9 && results["new"]?["total"]?.intValue == 9 && results["harmonic_mean"]?.doubleValue != nil)
+            let newResults = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: out + "-new/results.json")))
+            #expect(newResults["subsample"]?.stringValue == "new" && newResults["accuracy"]?.doubleValue == results["new"]?["accuracy"]?.doubleValue)
             // The resolved configuration names what was not given too (Dassl's default crop).
             let config = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: out + "/config.json")))
             #expect(config["crop_scale"]?.arrayValue?.compactMap(\.doubleValue) == [0.08, 1.0] && config["seed"]?.intValue == 1, "\(config)")

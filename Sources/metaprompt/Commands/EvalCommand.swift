@@ -140,13 +140,7 @@ enum EvalCommand: Command {
             writeToStandardError("eval: \(done)/\(all) images, \(String(format: "%.1f", rate)) images/s, ETA \(Int(Double(all - done) / rate)) s\n")
         }
 
-        let datasetName: String = switch source {
-        case .standard(let dataset, _): dataset.rawValue
-        case .custom(let splitFile, _): splitFile
-        }
-        var lines = ["Evaluate on the *\(split.rawValue)* set"]
-        lines += result.metrics.dasslReport(perClass: args.has("per-class"))
-        try emit(lines, output: output)
+        try emit(EvaluationRecord.lines(result, split: split, perClass: args.has("per-class")), output: output)
 
         if let logitsPath, let logits = result.logits {
             let n = result.labels.count
@@ -157,28 +151,15 @@ enum EvalCommand: Command {
             ], metadata: ["split": split.rawValue, "subsample": subset.rawValue, "classnames": names, "method": prompts.method], to: logitsPath)
         }
         if let output {
-            var json = JSONObject()
-            json["accuracy"] = .double(result.metrics.accuracy)
-            json["error"] = .double(result.metrics.error)
-            json["macro_f1"] = .double(result.metrics.macroF1)
-            json["per_class_accuracy"] = .object(JSONObject(result.metrics.perClass.map { ($0.name, JSONValue.double($0.accuracy)) }))
-            json["total"] = .int(Int64(result.metrics.total))
-            json["correct"] = .int(Int64(result.metrics.correct))
-            json["dataset"] = .string(datasetName)
-            json["split"] = .string(split.rawValue)
-            json["subsample"] = .string(subset.rawValue)
-            json["classes"] = .int(Int64(set.classNames.count))
-            json["method"] = .string(prompts.method)
-            json["template"] = prompts.classTemplate.map { .string($0) } ?? .null
+            var fields: [(String, JSONValue)] = [("method", .string(prompts.method)),
+                                                 ("template", prompts.classTemplate.map { .string($0) } ?? .null)]
             if case .ensemble(let templates, let averaging) = prompts {
-                json["templates"] = .int(Int64(templates.count))
-                json["ensemble_mean"] = .string(averaging.rawValue)
+                fields += [("templates", .int(Int64(templates.count))), ("ensemble_mean", .string(averaging.rawValue))]
             }
-            json["prompts"] = args.string("prompts").map { .string($0) } ?? .null
-            json["model"] = .string(directory)
-            json["logits"] = logitsPath.map { .string($0) } ?? .null
-            try AtomicFile.write(JSONValue.object(json).serialized(pretty: true) + "\n",
-                                 to: (output as NSString).appendingPathComponent("results.json"))
+            fields += [("prompts", args.string("prompts").map { .string($0) } ?? .null), ("model", .string(directory)),
+                       ("logits", logitsPath.map { .string($0) } ?? .null)]
+            let json = EvaluationRecord.json(result, set: set, dataset: EvaluationRecord.datasetName(source), fields: fields)
+            try AtomicFile.write(json.serialized(pretty: true) + "\n", to: (output as NSString).appendingPathComponent("results.json"))
         }
     }
 
@@ -209,23 +190,13 @@ enum EvalCommand: Command {
         }
     }
 
-    /// The accuracy of a results.json (or DIR/results.json), whose subsample must be `expected`.
+    /// The accuracy of a results.json (or DIR/results.json) for `expected`: `eval`'s file, whose
+    /// subsample must be `expected`, or `train`'s.
     static func accuracy(_ path: String, expecting expected: ClassSubset) throws -> (accuracy: Double, path: String) {
         var isDirectory: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
             ? (path as NSString).appendingPathComponent("results.json") : path
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw EvaluationError.badResults(path: file, message: "cannot read the results file")
-        }
-        let json: JSONValue
-        do { json = try JSONValue(parsing: data) } catch { throw EvaluationError.badResults(path: file, message: "not valid JSON: \(error)") }
-        guard let accuracy = json["accuracy"]?.doubleValue, accuracy.isFinite, (0...100).contains(accuracy) else {
-            throw EvaluationError.badResults(path: file, message: "no 'accuracy' in 0...100")
-        }
-        if let subsample = json["subsample"]?.stringValue, subsample != expected.rawValue {
-            throw EvaluationError.badResults(path: file, message: "subsample is '\(subsample)' but the \(expected.rawValue) accuracy was expected here (give base first, then new)")
-        }
-        return (accuracy, file)
+        return (try EvaluationRecord.accuracy(inFile: file, subset: expected), file)
     }
 
     // MARK: Output

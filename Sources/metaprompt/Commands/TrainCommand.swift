@@ -16,6 +16,7 @@ enum TrainCommand: Command {
                                 [--tasks-per-step T] [--max-steps N | --epochs E] [--config C.json]
                                 [--set key=value ...] [--checkpoint-every N] [--log-every N] [--resume]
                                 [--init GRAM/prompts.safetensors] [--crop-scale MIN,MAX]
+                                [--new-output DIR | --no-eval]
                metaprompt train --model DIR --method gram --pairs FILE --output DIR [--max-steps N]
                                 [--tasks-per-step T] [--domains D] [--classes-per-domain C] [--ways N]
                                 [--support-shots K] [--query-shots Q] [--seed S] [--config C.json]
@@ -31,6 +32,10 @@ enum TrainCommand: Command {
         resolved configuration), checkpoints/step-<n>.safetensors (atomically, every N steps and
         at the end; parameters, momentum.* and the step), prompts.safetensors and results.json.
         CoOp's convention for DIR: output/base2new/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>.
+        log.txt ends as Dassl's does: "Finish training" (and "Finished training", the line
+        ProMetaR's copy of parse_test_res.py waits for), then the test block of the trained
+        classes, so `python parse_test_res.py output/base2new/train_base/<dataset>/shots_16/
+        <method>/<cfg>` reports the base accuracy with either copy of the script.
 
         --dataset NAME     one of CoOp's 11 datasets under --root (e.g. caltech101, oxford_pets)
         --split FILE       a split_zhou-format JSON; images relative to --images (default: the
@@ -45,8 +50,14 @@ enum TrainCommand: Command {
                            any key, e.g. --set prompt_optim.lr=0.01
         --resume           continue from the newest checkpoint in DIR/checkpoints
         --no-eval          skip the final evaluation (by default rank 0 evaluates the test split on
-                           the trained classes and, after base training, on the new ones, as
-                           'metaprompt eval'; Dassl lines in log.txt, numbers in results.json)
+                           the trained classes, as Dassl's after_train; Dassl lines in log.txt,
+                           numbers in results.json)
+        --new-output DIR   after base training, also evaluate the new classes into DIR as
+                           'metaprompt eval --subsample new --output DIR' would (log.txt and
+                           results.json there, CoOp's test_new run; this run's results.json gets
+                           new and harmonic_mean too). Default: DIR with its train_base component
+                           replaced by test_new, when it has one; otherwise the new classes are
+                           left to 'metaprompt eval --subsample new', as base2new_test.sh does
         --crop-scale A,B   area fraction range of the random resized crop (default 0.08,1 as
                            Dassl; small images with small objects want a higher minimum)
         --init FILE        start coop/vpt/ivlp from a GRAM output: its prompts, and its regulator
@@ -64,7 +75,7 @@ enum TrainCommand: Command {
         let args = try Arguments(words, options: ["model", "root", "dataset", "split", "images", "method", "output", "shots",
                                                   "subsample", "seed", "batch-size", "tasks-per-step", "max-steps", "epochs",
                                                   "config", "set", "checkpoint-every", "log-every", "init", "pairs", "domains",
-                                                  "classes-per-domain", "ways", "support-shots", "query-shots", "crop-scale"],
+                                                  "classes-per-domain", "ways", "support-shots", "query-shots", "crop-scale", "new-output"],
                                  flags: ["resume", "no-eval"])
         if args.wantsHelp { print(usage); return }
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
@@ -101,6 +112,9 @@ enum TrainCommand: Command {
         var withInit = options
         withInit.initialisation = args.string("init")
         withInit.evaluate = !args.has("no-eval")
+        if args.has("no-eval") && args.string("new-output") != nil { throw UsageError("--new-output does not go with --no-eval") }
+        if args.string("new-output") != nil && subsample != .base { throw UsageError("--new-output goes with --subsample base") }
+        withInit.newClassOutput = args.string("new-output") ?? TrainingOptions.testNewDirectory(for: options.outputDirectory)
         withInit.cropScale = cropScale
         try launch { try Trainer(options: withInit, communicator: $0).run() }
     }

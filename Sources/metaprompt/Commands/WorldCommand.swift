@@ -140,13 +140,13 @@ enum WorldCommand: Command {
         }
         var sweep = BaseToNewSweep(modelDirectory: try args.required("model"),
                                    source: .custom(splitFile: world + "/world/split_zhou_World.json", imageRoot: world + "/world/images"),
-                                   pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
+                                   datasetName: "world", pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
         sweep.epochs = try args.int("epochs", default: 10, in: 1...100_000)
         sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
         sweep.cropScale = try args.unitRange("crop-scale", default: 1.0...1.0)
         try TrainCommand.launch { communicator in
             if communicator.rank == 0 {
-                print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/<method>/seed<S>/log.txt")
+                print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/\(sweep.configName)/seed<S>/log.txt (new classes: test_new/…)")
                 fflush(nil)
             }
             let report = try sweep.run(communicator: communicator) { print($0); fflush(nil) }

@@ -11,11 +11,15 @@ public struct OptimizerSettings: Sendable, Equatable {
     /// Constant warm-up learning rate for the first `warmupEpochs` epochs (Dassl).
     public var warmupLR: Double
     public var warmupEpochs = 1
+    /// Whether the schedule is stepped each epoch (``LearningRateSchedule/stepped``); false
+    /// keeps the first epoch's rate (the warm-up rate) for the whole run.
+    public var stepped = true
 
     public var sgd: SGD { SGD(momentum: momentum, weightDecay: weightDecay) }
 
     public func schedule(maxEpoch: Int) -> LearningRateSchedule {
-        LearningRateSchedule(baseLR: lr, maxEpoch: maxEpoch, warmup: warmupEpochs > 0 ? .constant(epochs: warmupEpochs, lr: warmupLR) : .none)
+        LearningRateSchedule(baseLR: lr, maxEpoch: maxEpoch, warmup: warmupEpochs > 0 ? .constant(epochs: warmupEpochs, lr: warmupLR) : .none,
+                             stepped: stepped)
     }
 }
 
@@ -24,7 +28,8 @@ public struct OptimizerSettings: Sendable, Equatable {
 ///
 /// Keys: `method`, `n_ctx_text`, `n_ctx_vision`, `depth_text`, `depth_vision`,
 /// `text_reg_weight`, `image_reg_weight`, `prompt_optim` / `regulator_optim`
-/// (`lr`, `momentum`, `weight_decay`, `warmup_lr`, `warmup_epochs`), `adapt_lr`, `lr_ratio`,
+/// (`lr` > 0, `momentum` in [0, 1), `weight_decay` ≥ 0, `warmup_lr` > 0, `warmup_epochs`,
+/// `stepped`: whether the schedule is stepped each epoch), `adapt_lr`, `lr_ratio`,
 /// `first_order`, `dim_rate`, `tasks_per_step`, `mixup_alpha`, `mixup_beta`, `ctx_init`,
 /// `inner_steps`, `inner_lr`, `group_size`, `text_target_templates` (an array of strings
 /// with `{}`).
@@ -49,12 +54,31 @@ public struct MethodConfiguration: Sendable, Equatable {
 
     public static let methods = ["zeroshot", "coop", "vpt", "ivlp", "prometar", "gram"]
 
-    /// Published defaults: CoOp (16 context tokens, lr 0.002), VPT (8 shallow vision tokens),
-    /// IVLP (2+2 tokens, depth 9+9), ProMetaR (4+4, depth 9+9, lr 0.0025, regulariser weights
-    /// 50 and 20, φ lr 0.00025), GRAM (4+4 shallow, one regulated inner step).
+    /// Published defaults, each from the config file its authors run (ViT-B/16, base-to-new):
+    /// - CoOp: 16 context tokens from N(0, 0.02²) (no `CTX_INIT`), SGD lr 0.002, cosine, 1
+    ///   constant warm-up epoch at 1e-5 — CoOp `configs/trainers/CoOp/vit_b16_ep50.yaml`
+    ///   (`OPTIM`) and `trainers/coop.py:64-95`.
+    /// - VPT: 8 deep vision tokens at depth 12, lr 0.0025 — MaPLe
+    ///   (muzairkhattak/multimodal-prompt-learning) `configs/trainers/VPT/vit_b16_c2_ep5_batch4_4.yaml`.
+    /// - IVLP: 4+4 tokens, depth 9+9, ctx_init "a photo of a", lr 0.0025 — PromptSRC
+    ///   `configs/trainers/IVLP/vit_b16_c2_ep20_batch4_4+4ctx.yaml`, the IVLP baseline of the
+    ///   PromptSRC and ProMetaR tables (MaPLe's own IVLP, 2+2 tokens at depth 12 and lr 0.0035,
+    ///   is `--set n_ctx_text=2 --set n_ctx_vision=2 --set depth_text=12 --set depth_vision=12
+    ///   --set prompt_optim.lr=0.0035`).
+    /// - ProMetaR: IVLP's prompts, regulariser weights 50 and 20 (`trainers/prometar.py:418-421`),
+    ///   lr 0.0025 with warm-up 1e-5 (`configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml`
+    ///   `OPTIM`); φ stated as lr 0.00025 with warm-up 1e-6 (`OPTIM_VNET`), but its scheduler is
+    ///   built (`trainers/prometar.py:382`) and never registered, so Dassl's `update_lr`
+    ///   (`dassl/engine/trainer.py:214-219`, called at `prometar.py:465`) never steps it: φ runs
+    ///   at 1e-6 for the whole run, the default here (`regulator_optim.stepped` false; true gives
+    ///   the stated cosine).
+    /// - GRAM (our reading): 4+4 shallow tokens, one regulated inner step.
+    /// Every optimiser: momentum 0.9, weight decay 5e-4 (Dassl's `OPTIM` defaults).
     public static func defaults(for method: String) throws -> MethodConfiguration {
         let prompts = OptimizerSettings(lr: 0.0025, warmupLR: 1e-5)
         let regulator = OptimizerSettings(lr: 0.00025, warmupLR: 1e-6)
+        var unsteppedRegulator = regulator
+        unsteppedRegulator.stepped = false
         switch method {
         case "zeroshot":
             return MethodConfiguration(method: method, textTokens: 0, visionTokens: 0, textDepth: 0, visionDepth: 0,
@@ -63,14 +87,14 @@ public struct MethodConfiguration: Sendable, Equatable {
             return MethodConfiguration(method: method, textTokens: 16, visionTokens: 0, textDepth: 1, visionDepth: 0, textRegWeight: 0,
                                        imageRegWeight: 0, promptOptimizer: OptimizerSettings(lr: 0.002, warmupLR: 1e-5), regulatorOptimizer: regulator)
         case "vpt":
-            return MethodConfiguration(method: method, textTokens: 0, visionTokens: 8, textDepth: 0, visionDepth: 1,
+            return MethodConfiguration(method: method, textTokens: 0, visionTokens: 8, textDepth: 0, visionDepth: 12,
                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
         case "ivlp":
-            return MethodConfiguration(method: method, textTokens: 2, visionTokens: 2, textDepth: 9, visionDepth: 9,
+            return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
         case "prometar":
             return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
-                                       textRegWeight: 50, imageRegWeight: 20, promptOptimizer: prompts, regulatorOptimizer: regulator)
+                                       textRegWeight: 50, imageRegWeight: 20, promptOptimizer: prompts, regulatorOptimizer: unsteppedRegulator)
         case "gram":
             return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 1, visionDepth: 1,
                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
@@ -89,8 +113,12 @@ public struct MethodConfiguration: Sendable, Equatable {
                 guard let v = value.intValue, v >= 0 else { throw ConfigurationError("\(source): '\(key)' must be a non-negative integer, found \(value.serialized())") }
                 return v
             }
-            func number() throws -> Double {
-                guard let v = value.doubleValue, v.isFinite else { throw ConfigurationError("\(source): '\(key)' must be a number, found \(value.serialized())") }
+            /// A finite number in `range` (`open`: the lower bound excluded), e.g. a positive rate.
+            func number(_ range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, open: Bool = false,
+                        _ what: String = "a number") throws -> Double {
+                guard let v = value.doubleValue, v.isFinite, range.contains(v), !(open && v == range.lowerBound) else {
+                    throw ConfigurationError("\(source): '\(key)' must be \(what), found \(value.serialized())")
+                }
                 return v
             }
             func bool() throws -> Bool {
@@ -101,14 +129,22 @@ public struct MethodConfiguration: Sendable, Equatable {
                 guard let o = value.objectValue else { throw ConfigurationError("\(source): '\(key)' must be an object") }
                 var s = base
                 for (k, v) in o {
-                    guard let x = v.doubleValue, x.isFinite else { throw ConfigurationError("\(source): '\(key).\(k)' must be a number, found \(v.serialized())") }
+                    func x(_ valid: (Double) -> Bool, _ what: String) throws -> Double {
+                        guard let x = v.doubleValue, x.isFinite, valid(x) else {
+                            throw ConfigurationError("\(source): '\(key).\(k)' must be \(what), found \(v.serialized())")
+                        }
+                        return x
+                    }
                     switch k {
-                    case "lr": s.lr = x
-                    case "momentum": s.momentum = Float(x)
-                    case "weight_decay": s.weightDecay = Float(x)
-                    case "warmup_lr": s.warmupLR = x
-                    case "warmup_epochs": s.warmupEpochs = Int(x)
-                    default: throw ConfigurationError("\(source): unknown key '\(key).\(k)'")
+                    case "lr": s.lr = try x({ $0 > 0 }, "a positive number")
+                    case "momentum": s.momentum = Float(try x({ $0 >= 0 && $0 < 1 }, "a number in [0, 1)"))
+                    case "weight_decay": s.weightDecay = Float(try x({ $0 >= 0 }, "a non-negative number"))
+                    case "warmup_lr": s.warmupLR = try x({ $0 > 0 }, "a positive number")
+                    case "warmup_epochs": s.warmupEpochs = Int(try x({ $0 >= 0 && $0 == $0.rounded() && $0 <= 1e6 }, "a non-negative integer"))
+                    case "stepped":
+                        guard let b = v.boolValue else { throw ConfigurationError("\(source): '\(key).\(k)' must be true or false, found \(v.serialized())") }
+                        s.stepped = b
+                    default: throw ConfigurationError("\(source): unknown key '\(key).\(k)' (one of lr, momentum, weight_decay, warmup_lr, warmup_epochs, stepped)")
                     }
                 }
                 return s
@@ -120,17 +156,17 @@ public struct MethodConfiguration: Sendable, Equatable {
             case "n_ctx_vision": c.visionTokens = try int()
             case "depth_text": c.textDepth = try int()
             case "depth_vision": c.visionDepth = try int()
-            case "text_reg_weight": c.textRegWeight = Float(try number()); c.prometar.textRegWeight = c.textRegWeight
-            case "image_reg_weight": c.imageRegWeight = Float(try number()); c.prometar.imageRegWeight = c.imageRegWeight
+            case "text_reg_weight": c.textRegWeight = Float(try number(0...Double.greatestFiniteMagnitude, "a non-negative number"))
+            case "image_reg_weight": c.imageRegWeight = Float(try number(0...Double.greatestFiniteMagnitude, "a non-negative number"))
             case "prompt_optim": c.promptOptimizer = try optimizer(c.promptOptimizer)
             case "regulator_optim": c.regulatorOptimizer = try optimizer(c.regulatorOptimizer)
-            case "adapt_lr": c.prometar.adaptLR = Float(try number())
-            case "lr_ratio": c.prometar.lrRatio = Float(try number())
+            case "adapt_lr": c.prometar.adaptLR = Float(try number(0...Double.greatestFiniteMagnitude, open: true, "a positive number"))
+            case "lr_ratio": c.prometar.lrRatio = Float(try number(0...Double.greatestFiniteMagnitude, "a non-negative number (0: no meta-gradient)"))
             case "first_order": c.prometar.firstOrder = try bool(); c.gram.firstOrder = c.prometar.firstOrder
             case "dim_rate": c.prometar.dimRate = try int()
             case "tasks_per_step": c.prometar.tasksPerStep = try int()
-            case "mixup_alpha": c.prometar.mixupAlpha = try number()
-            case "mixup_beta": c.prometar.mixupBeta = try number()
+            case "mixup_alpha": c.prometar.mixupAlpha = try number(0...Double.greatestFiniteMagnitude, open: true, "a positive number (a Beta parameter)")
+            case "mixup_beta": c.prometar.mixupBeta = try number(0...Double.greatestFiniteMagnitude, open: true, "a positive number (a Beta parameter)")
             case "ctx_init":
                 guard let s = value.stringValue else { throw ConfigurationError("\(source): 'ctx_init' must be a string") }
                 c.contextInit = s
@@ -141,7 +177,7 @@ public struct MethodConfiguration: Sendable, Equatable {
                 }
                 c.textTargetTemplates = templates
             case "inner_steps": c.gram.innerSteps = try int()
-            case "inner_lr": c.gram.innerLR = Float(try number())
+            case "inner_lr": c.gram.innerLR = Float(try number(0...Double.greatestFiniteMagnitude, open: true, "a positive number"))
             case "group_size": c.gram.groupSize = try int()
             default: throw ConfigurationError("\(source): unknown key '\(key)'")
             }

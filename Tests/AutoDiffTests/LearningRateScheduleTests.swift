@@ -29,6 +29,19 @@ private func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double = 0) -
         (10, 0.0000611793546310580348544508332757723207),
     ]
 
+    /// A scheduler built but never stepped (ProMetaR's φ, `trainers/prometar.py:382`, not
+    /// registered, so `update_lr` skips it) keeps its construction rate — the warm-up rate —
+    /// every epoch; exact, no arithmetic happens.
+    @Test func unsteppedScheduleKeepsTheFirstEpochsRate() {
+        let stated = LearningRateSchedule(baseLR: 0.00025, maxEpoch: 10, warmup: .constant(epochs: 1, lr: 1e-6))
+        var asRun = stated
+        asRun.stepped = false
+        for epoch in 0...10 { #expect(asRun.lr(epoch: epoch) == 1e-6, "epoch \(epoch)") }
+        #expect(stated.lr(epoch: 1) == 0.00025 && stated.lr(epoch: 0) == 1e-6)
+        let noWarmup = LearningRateSchedule(baseLR: 0.01, maxEpoch: 5, stepped: false)
+        #expect((0...5).allSatisfy { noWarmup.lr(epoch: $0) == 0.01 })
+    }
+
     @Test(arguments: proMetaRByHand)
     func proMetaRScheduleMatchesHandComputedValues(_ row: (epoch: Int, lr: Double)) {
         // The recursion differs from exact arithmetic by a few ulps per step.

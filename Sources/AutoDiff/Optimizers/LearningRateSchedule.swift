@@ -50,6 +50,12 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
     public var etaMin: Double
     /// Warm-up before the cosine schedule.
     public var warmup: Warmup
+    /// Whether the trainer steps the scheduler after each epoch (Dassl's `update_lr` steps the
+    /// schedulers passed to `register_model`). An unstepped scheduler keeps the rate its
+    /// construction set — `lr(epoch: 0)`, the warm-up rate when there is one — for the whole
+    /// run: ProMetaR's regulator, whose scheduler `trainers/prometar.py:382` builds but never
+    /// registers.
+    public var stepped = true
 
     /// Creates a schedule.
     ///
@@ -58,12 +64,14 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
     ///   - maxEpoch: number of training epochs, the cosine period; `> 0`.
     ///   - etaMin: the cosine floor; 0 in Dassl.
     ///   - warmup: warm-up before the cosine schedule.
-    public init(baseLR: Double, maxEpoch: Int, etaMin: Double = 0, warmup: Warmup = .none) {
+    ///   - stepped: false for a scheduler that is built but never stepped.
+    public init(baseLR: Double, maxEpoch: Int, etaMin: Double = 0, warmup: Warmup = .none, stepped: Bool = true) {
         precondition(maxEpoch > 0, "maxEpoch must be positive, got \(maxEpoch)")
         self.baseLR = baseLR
         self.maxEpoch = maxEpoch
         self.etaMin = etaMin
         self.warmup = warmup
+        self.stepped = stepped
     }
 
     /// The learning rate after `epoch` scheduler steps, i.e. the rate used during `epoch`.
@@ -76,6 +84,7 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
         let warmupEpochs = warmup.epochs
         precondition(epoch >= 0 && epoch - warmupEpochs <= maxEpoch,
                      "epoch \(epoch) outside 0...\(maxEpoch + warmupEpochs)")
+        if !stepped && epoch > 0 { return lr(epoch: 0) }
         if epoch < warmupEpochs {
             switch warmup {
             case .none:

@@ -22,8 +22,10 @@ public struct OptimizerSettings: Sendable, Equatable {
 /// A method and every hyperparameter it needs, from a JSON config (any key missing takes
 /// the method's published default).
 ///
-/// Keys: `method`, `n_ctx_text`, `n_ctx_vision`, `depth_text`, `depth_vision`,
-/// `text_reg_weight`, `image_reg_weight`, `prompt_optim` / `regulator_optim`
+/// Keys: `method`, `epochs`, `n_ctx_text`, `n_ctx_vision`, `depth_text`, `depth_vision`,
+/// `text_reg_weight`, `image_reg_weight`, `logit_reg_weight`, `gpa_mean`, `gpa_std`
+/// (the last three for the prompt-tuning methods coop, vpt, ivlp, promptsrc; either GPA key
+/// turns the aggregation on, the other then PromptSRC's default), `prompt_optim` / `regulator_optim`
 /// (`lr`, `momentum`, `weight_decay`, `warmup_lr`, `warmup_epochs`), `adapt_lr`, `lr_ratio`,
 /// `first_order`, `dim_rate`, `tasks_per_step`, `mixup_alpha`, `mixup_beta`, `ctx_init`,
 /// `inner_steps`, `inner_lr`, `group_size`, `text_target_templates` (an array of strings
@@ -36,6 +38,12 @@ public struct MethodConfiguration: Sendable, Equatable {
     public var visionDepth: Int
     public var textRegWeight: Float
     public var imageRegWeight: Float
+    /// Weight of PromptSRC's logit term `KL(softmax(z₀) ‖ softmax(z)) / (B·C)` (0: none).
+    public var logitRegWeight: Float = 0
+    /// PromptSRC's Gaussian prompt aggregation over the epochs (nil: none), empty.
+    public var gpa: GaussianPromptAggregation? = nil
+    /// Training epochs when the run does not say (Dassl's `OPTIM.MAX_EPOCH`; its default 10).
+    public var epochs = 10
     public var promptOptimizer: OptimizerSettings
     public var regulatorOptimizer: OptimizerSettings
     /// Words whose token embeddings initialise the text context when it has ≤ 4 tokens.
@@ -47,11 +55,27 @@ public struct MethodConfiguration: Sendable, Equatable {
     public var prometar = ProMetaRConfiguration()
     public var gram = GRAMConfiguration()
 
-    public static let methods = ["zeroshot", "coop", "vpt", "ivlp", "prometar", "gram"]
+    public static let methods = ["zeroshot", "coop", "vpt", "ivlp", "promptsrc", "prometar", "gram"]
 
-    /// Published defaults: CoOp (16 context tokens, lr 0.002), VPT (8 shallow vision tokens),
-    /// IVLP (2+2 tokens, depth 9+9), ProMetaR (4+4, depth 9+9, lr 0.0025, regulariser weights
-    /// 50 and 20, φ lr 0.00025), GRAM (4+4 shallow, one regulated inner step).
+    /// The prompt-tuning methods (``PromptTuning``), which take the logit and GPA keys.
+    public static let promptTuningMethods = ["coop", "vpt", "ivlp", "promptsrc"]
+
+    /// Published defaults: CoOp (16 context tokens, lr 0.002, 200 epochs: CoOp's
+    /// `configs/trainers/CoOp/vit_b16.yaml:18`, the 8- and 16-shot setting of CoOp's `COOP.md:21–22`; ImageNet
+    /// uses `vit_b16_ep50.yaml`, 50), VPT (8 shallow vision tokens, Dassl's 10 epochs), IVLP
+    /// (2+2 tokens, depth 9+9, the PromptSRC repository's `train.py:128–135`; 20 epochs as its
+    /// `configs/trainers/IVLP/vit_b16_c2_ep20_batch4_4+4ctx.yaml:19`), PromptSRC (below),
+    /// ProMetaR (4+4, depth 9+9, lr 0.0025, regulariser weights 50 and 20, φ lr 0.00025, 10
+    /// epochs: `configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml:19`), GRAM (4+4
+    /// shallow, one regulated inner step).
+    ///
+    /// PromptSRC, base-to-new (`configs/trainers/PromptSRC/vit_b16_c2_ep20_batch4_4+4ctx.yaml`):
+    /// SGD lr 0.0025 with momentum 0.9 and weight decay 5e-4 (Dassl's defaults), cosine, one
+    /// constant warm-up epoch at 1e-5, 20 epochs (lines 16–23); 4+4 tokens from "a photo of a",
+    /// depth 9+9, text and image L1 weights 25 and 10, GPA mean 15 and σ 1 (lines 33–43); the
+    /// logit term's weight is 1 (`trainers/promptsrc.py:306–311`). The cross-dataset config
+    /// (`…_cross_datasets.yaml`) uses depth 3+3 and GPA 6, 10; few-shot (`…_ep50_…_few_shot.yaml`)
+    /// 50 epochs and GPA 30, 30: `--set` them.
     public static func defaults(for method: String) throws -> MethodConfiguration {
         let prompts = OptimizerSettings(lr: 0.0025, warmupLR: 1e-5)
         let regulator = OptimizerSettings(lr: 0.00025, warmupLR: 1e-6)
@@ -60,14 +84,25 @@ public struct MethodConfiguration: Sendable, Equatable {
             return MethodConfiguration(method: method, textTokens: 0, visionTokens: 0, textDepth: 0, visionDepth: 0,
                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
         case "coop":
-            return MethodConfiguration(method: method, textTokens: 16, visionTokens: 0, textDepth: 1, visionDepth: 0, textRegWeight: 0,
-                                       imageRegWeight: 0, promptOptimizer: OptimizerSettings(lr: 0.002, warmupLR: 1e-5), regulatorOptimizer: regulator)
+            var c = MethodConfiguration(method: method, textTokens: 16, visionTokens: 0, textDepth: 1, visionDepth: 0, textRegWeight: 0,
+                                        imageRegWeight: 0, promptOptimizer: OptimizerSettings(lr: 0.002, warmupLR: 1e-5), regulatorOptimizer: regulator)
+            c.epochs = 200
+            return c
         case "vpt":
             return MethodConfiguration(method: method, textTokens: 0, visionTokens: 8, textDepth: 0, visionDepth: 1,
                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
         case "ivlp":
-            return MethodConfiguration(method: method, textTokens: 2, visionTokens: 2, textDepth: 9, visionDepth: 9,
-                                       textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            var c = MethodConfiguration(method: method, textTokens: 2, visionTokens: 2, textDepth: 9, visionDepth: 9,
+                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            c.epochs = 20
+            return c
+        case "promptsrc":
+            var c = MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
+                                        textRegWeight: 25, imageRegWeight: 10, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            c.logitRegWeight = 1
+            c.gpa = GaussianPromptAggregation(mean: 15, standardDeviation: 1)
+            c.epochs = 20
+            return c
         case "prometar":
             return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
                                        textRegWeight: 50, imageRegWeight: 20, promptOptimizer: prompts, regulatorOptimizer: regulator)
@@ -84,6 +119,7 @@ public struct MethodConfiguration: Sendable, Equatable {
     public static func load(method: String, json: JSONValue, source: String) throws -> MethodConfiguration {
         var c = try defaults(for: method)
         guard let object = json.objectValue else { throw ConfigurationError("\(source): the configuration must be a JSON object") }
+        var gpaMean: Double?, gpaStd: Double?
         for (key, value) in object {
             func int() throws -> Int {
                 guard let v = value.intValue, v >= 0 else { throw ConfigurationError("\(source): '\(key)' must be a non-negative integer, found \(value.serialized())") }
@@ -116,12 +152,27 @@ public struct MethodConfiguration: Sendable, Equatable {
             switch key {
             case "method":
                 guard value.stringValue == method else { throw ConfigurationError("\(source): 'method' is \(value.serialized()) but the run uses '\(method)'") }
+            case "epochs":
+                c.epochs = try int()
+                guard c.epochs >= 1 else { throw ConfigurationError("\(source): 'epochs' must be at least 1") }
             case "n_ctx_text": c.textTokens = try int()
             case "n_ctx_vision": c.visionTokens = try int()
             case "depth_text": c.textDepth = try int()
             case "depth_vision": c.visionDepth = try int()
             case "text_reg_weight": c.textRegWeight = Float(try number()); c.prometar.textRegWeight = c.textRegWeight
             case "image_reg_weight": c.imageRegWeight = Float(try number()); c.prometar.imageRegWeight = c.imageRegWeight
+            case "logit_reg_weight", "gpa_mean", "gpa_std":
+                guard promptTuningMethods.contains(method) else {
+                    throw ConfigurationError("\(source): '\(key)' applies to \(promptTuningMethods.joined(separator: ", ")), not \(method)")
+                }
+                let x = try number()
+                switch key {
+                case "logit_reg_weight": c.logitRegWeight = Float(x)
+                case "gpa_mean": gpaMean = x
+                default:
+                    guard x > 0 else { throw ConfigurationError("\(source): 'gpa_std' must be positive, found \(value.serialized())") }
+                    gpaStd = x
+                }
             case "prompt_optim": c.promptOptimizer = try optimizer(c.promptOptimizer)
             case "regulator_optim": c.regulatorOptimizer = try optimizer(c.regulatorOptimizer)
             case "adapt_lr": c.prometar.adaptLR = Float(try number())
@@ -145,6 +196,11 @@ public struct MethodConfiguration: Sendable, Equatable {
             case "group_size": c.gram.groupSize = try int()
             default: throw ConfigurationError("\(source): unknown key '\(key)'")
             }
+        }
+        if gpaMean != nil || gpaStd != nil {
+            let published = try defaults(for: "promptsrc").gpa!
+            c.gpa = GaussianPromptAggregation(mean: gpaMean ?? c.gpa?.mean ?? published.mean,
+                                              standardDeviation: gpaStd ?? c.gpa?.standardDeviation ?? published.standardDeviation)
         }
         c.prometar.textRegWeight = c.textRegWeight
         c.prometar.imageRegWeight = c.imageRegWeight

@@ -1,0 +1,42 @@
+import Foundation
+import MetaLearning
+import TensorIO
+import Testing
+import Training
+
+@Suite struct MethodConfigurationTests {
+    /// PromptSRC's base-to-new config (`configs/trainers/PromptSRC/vit_b16_c2_ep20_batch4_4+4ctx.yaml`).
+    @Test func promptSRCDefaultsAreThePublishedBaseToNewConfig() throws {
+        let c = try MethodConfiguration.defaults(for: "promptsrc")
+        #expect((c.textTokens, c.visionTokens, c.textDepth, c.visionDepth) == (4, 4, 9, 9))
+        #expect(c.contextInit == "a photo of a" && c.epochs == 20)
+        #expect((c.textRegWeight, c.imageRegWeight, c.logitRegWeight) == (25, 10, 1))
+        #expect(c.gpa == GaussianPromptAggregation(mean: 15, standardDeviation: 1))
+        let o = c.promptOptimizer
+        #expect((o.lr, o.momentum, o.weightDecay, o.warmupLR, o.warmupEpochs) == (0.0025, 0.9, 5e-4, 1e-5, 1))
+        #expect(MethodFactory.needsTextTarget(c))
+    }
+
+    /// Each method's default epoch count: its published config's `MAX_EPOCH` (Dassl's 10 where
+    /// there is none for the project's variant).
+    @Test(arguments: [("coop", 200), ("vpt", 10), ("ivlp", 20), ("promptsrc", 20), ("prometar", 10)])
+    func defaultEpochsAreThePublishedOnes(method: String, epochs: Int) throws {
+        #expect(try MethodConfiguration.defaults(for: method).epochs == epochs)
+    }
+
+    @Test func logitAndAggregationKeysConfigureThePromptTuningMethods() throws {
+        let json = try JSONValue(parsing: Data(#"{"epochs": 3, "gpa_mean": 2, "logit_reg_weight": 0.5}"#.utf8))
+        let ivlp = try MethodConfiguration.load(method: "ivlp", json: json, source: "c.json")
+        #expect(ivlp.epochs == 3 && ivlp.logitRegWeight == 0.5)
+        // The other GPA key takes PromptSRC's default.
+        #expect(ivlp.gpa == GaussianPromptAggregation(mean: 2, standardDeviation: 1))
+        #expect(try MethodConfiguration.defaults(for: "ivlp").gpa == nil)
+        let cross = try MethodConfiguration.load(method: "promptsrc", json: try JSONValue(parsing: Data(#"{"gpa_mean": 6, "gpa_std": 10}"#.utf8)), source: "c.json")
+        #expect(cross.gpa == GaussianPromptAggregation(mean: 6, standardDeviation: 10))
+        for (method, text) in [("prometar", #"{"gpa_mean": 2}"#), ("promptsrc", #"{"gpa_std": 0}"#), ("promptsrc", #"{"epochs": 0}"#)] {
+            #expect(throws: ConfigurationError.self, "\(method) \(text)") {
+                try MethodConfiguration.load(method: method, json: try JSONValue(parsing: Data(text.utf8)), source: "c.json")
+            }
+        }
+    }
+}

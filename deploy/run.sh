@@ -4,8 +4,9 @@
 #   1. metaprompt world generate   the synthetic world (48 colour × shape classes, a shifted
 #                                  downstream domain in the Dassl layout, caption pairs)
 #   2. metaprompt world pretrain   a tiny CLIP, contrastively, data-parallel over the ranks
-#   3. metaprompt world compare    zero-shot, CoOp, IVLP, IVLP + regularisers, ProMetaR, its
-#                                  lr_ratio = 0 control, GRAM + CoOp, GRAM + IVLP; 3 seeds;
+#   3. metaprompt world compare    zero-shot, CoOp, IVLP, IVLP + regularisers, PromptSRC,
+#                                  ProMetaR, its lr_ratio = 0 control, GRAM + CoOp,
+#                                  GRAM + IVLP; 3 seeds;
 #                                  runs spread over the ranks; table, results.json, SVG charts
 #
 #   deploy/run.sh                  # the default demo (about 9½ minutes on 2 cores, see README)

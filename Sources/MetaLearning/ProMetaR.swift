@@ -31,7 +31,7 @@ extension TrainingLosses {
     /// The same values without their graph.
     public func detached() -> TrainingLosses {
         TrainingLosses(crossEntropy: crossEntropy.detached(), textRegulariser: textRegulariser.detached(),
-                       imageRegulariser: imageRegulariser.detached(), logits: logits.detached(),
+                       imageRegulariser: imageRegulariser.detached(), logitRegulariser: logitRegulariser.detached(), logits: logits.detached(),
                        textFeatures: textFeatures.detached(), imageFeatures: imageFeatures.detached())
     }
 }

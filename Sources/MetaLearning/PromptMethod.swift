@@ -28,16 +28,25 @@ public struct StepContext {
 /// A prompt-learning method: it owns its learnable state (prompts, regulator) and its
 /// optimisers, and computes one training iteration on a batch.
 public protocol PromptMethod {
-    /// `coop`, `vpt`, `ivlp`, `prometar`, …
+    /// `coop`, `vpt`, `ivlp`, `promptsrc`, `prometar`, …
     var name: String { get }
     /// Learnable tensors by checkpoint name (`text.ctx`, `vnet.text.0.0.weight`, …).
     var parameters: [String: Tensor] { get }
-    /// Optimiser state by checkpoint name (`momentum.text.ctx`, …).
+    /// Training state beside the parameters by checkpoint name: optimiser buffers
+    /// (`momentum.text.ctx`, …) and, with Gaussian prompt aggregation, the running aggregate
+    /// (`gpa.text.ctx`, …).
     var optimizerState: [String: [Float]] { get }
     /// Restores parameters and optimiser state saved from the two properties above.
     mutating func restore(parameters: [String: Tensor], optimizerState: [String: [Float]]) throws
     /// One training iteration; returns scalar losses by name (`loss.ce`, …).
     mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) -> [String: Float]
+    /// Called after the last step of 1-based `epoch` of the run's `maxEpoch` (Dassl's
+    /// `batch_idx + 1 == num_batches`), before that step's checkpoint. Default: nothing.
+    mutating func finishEpoch(_ epoch: Int, of maxEpoch: Int)
+}
+
+extension PromptMethod {
+    public mutating func finishEpoch(_ epoch: Int, of maxEpoch: Int) {}
 }
 
 /// A state file or configuration that does not fit the method.

@@ -56,6 +56,14 @@ public struct FrozenTargets: Sendable {
         withoutGradient { model.imageFeatures(pixels, prompts: [:]).l2Normalized() }
     }
 
+    /// The frozen model's logits `logit_scale · v_frozen · t_frozenᵀ` (B, C), without a graph:
+    /// PromptSRC's `zero_shot_logits` (`trainers/promptsrc.py:199–205`, the prompted model's
+    /// `logit_scale` with the normalised frozen image features and the normalised
+    /// template-averaged text features).
+    public func zeroShotLogits(logitScale: Float) -> Tensor {
+        withoutGradient { Tensor.matmul(images, text, transposeB: true) * logitScale }
+    }
+
     public func subset(_ indices: [Int]) -> FrozenTargets {
         FrozenTargets(text: text, images: images.indexSelect(alongAxis: 0, indices))
     }
@@ -69,25 +77,50 @@ public struct TrainingLosses {
     public var textRegulariser: Tensor
     /// `image_weight · mean|v − v_frozen|` over normalised image features.
     public var imageRegulariser: Tensor
+    /// `logit_weight · KL(softmax(z₀) ‖ softmax(z)) / (B·C)`, z₀ the zero-shot logits
+    /// (0 without weight): PromptSRC's `L_SCL_logits`.
+    public var logitRegulariser = Tensor(0)
     /// exp(logit_scale) · v · tᵀ (B, C).
     public var logits: Tensor
     public var textFeatures: Tensor
     public var imageFeatures: Tensor
 
-    /// The prompted forward pass: CE and the two PromptSRC regularisers (ProMetaR's
-    /// `CustomCLIP.forward` + the trainer's L1 terms).
+    /// The prompted forward pass: CE and the PromptSRC regularisers (ProMetaR's
+    /// `CustomCLIP.forward` + the trainer's L1 terms; with `logitWeight`, PromptSRC's logit
+    /// term too).
+    /// - Parameter logitWeight: weight of the logit term (PromptSRC: 1); it needs both
+    ///   targets (the zero-shot logits are built from them).
     public static func compute(model: PromptedModel, batch: LabelledBatch, prompts: [String: Tensor],
-                               targets: FrozenTargets?, textWeight: Float, imageWeight: Float) -> TrainingLosses {
+                               targets: FrozenTargets?, textWeight: Float, imageWeight: Float,
+                               logitWeight: Float = 0) -> TrainingLosses {
         let t = model.classFeatures(prompts: prompts).l2Normalized()
         let v = model.imageFeatures(batch.pixels, prompts: prompts).l2Normalized()
         let logits = Tensor.matmul(v, t, transposeB: true) * model.logitScale
         let ce = Tensor.crossEntropy(logits, labels: batch.labels)
-        var textReg = Tensor(0), imageReg = Tensor(0)
+        var textReg = Tensor(0), imageReg = Tensor(0), logitReg = Tensor(0)
         if let targets {
             if textWeight != 0 { textReg = Tensor.l1Loss(t, targets.text) * textWeight }
             if imageWeight != 0 { imageReg = Tensor.l1Loss(v, targets.images) * imageWeight }
+            if logitWeight != 0 {
+                logitReg = logitDistillation(logits: logits, zeroShotLogits: targets.zeroShotLogits(logitScale: model.logitScale)) * logitWeight
+            }
         }
-        return TrainingLosses(crossEntropy: ce, textRegulariser: textReg, imageRegulariser: imageReg,
+        return TrainingLosses(crossEntropy: ce, textRegulariser: textReg, imageRegulariser: imageReg, logitRegulariser: logitReg,
                               logits: logits, textFeatures: t, imageFeatures: v)
+    }
+
+    /// PromptSRC's `L_SCL_logits` (`trainers/promptsrc.py:306–311`):
+    /// `F.kl_div(log_softmax(z), log_softmax(z₀), reduction='sum', log_target=True) / z.numel()`
+    /// = (1/(B·C)) Σ_rows KL(q ‖ p), p = softmax(z) the prompted model's, q = softmax(z₀) the
+    /// frozen model's: the prompted distribution is pulled towards the zero-shot one.
+    ///
+    /// Per row, with Σⱼ qⱼ = 1: ∂/∂zⱼ Σᵢ qᵢ(log qᵢ − log pᵢ) = −Σᵢ qᵢ(δᵢⱼ − pⱼ) = pⱼ − qⱼ,
+    /// so ∂L/∂z = (softmax(z) − softmax(z₀)) / (B·C); z₀ is a constant (no gradient).
+    /// - Parameters:
+    ///   - logits: prompted logits z (B, C).
+    ///   - zeroShotLogits: the frozen model's logits z₀ (B, C).
+    public static func logitDistillation(logits: Tensor, zeroShotLogits: Tensor) -> Tensor {
+        precondition(logits.shape == zeroShotLogits.shape, "logitDistillation: logits \(logits.shape) vs zero-shot \(zeroShotLogits.shape)")
+        return Tensor.klDivergence(logits.logSoftmax(), logTarget: zeroShotLogits.detached().logSoftmax()) / Float(logits.count)
     }
 }

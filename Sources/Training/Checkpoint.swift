@@ -1,10 +1,12 @@
 import AutoDiff
 import Distributed
 import Foundation
+import MetaLearning
 import TensorIO
 
 /// Training checkpoints: `checkpoints/step-<n>.safetensors` holding the method's parameters,
-/// its optimiser state (`momentum.*`) and, as metadata, the step, epoch, seed and method.
+/// its optimiser state (`momentum.*`; PromptSRC's prompt aggregate, `gpa.*`) and, as
+/// metadata, the step, epoch, seed and method.
 ///
 /// Written atomically (temp file, fsync, rename), so a file with this name is always
 /// complete; random draws are keyed by (seed, step, …), so the step is the whole RNG position.
@@ -25,21 +27,35 @@ public struct Checkpoint {
         (directory as NSString).appendingPathComponent("step-\(step).safetensors")
     }
 
-    /// Writes the checkpoint atomically (the same bytes for the same state on any machine).
-    public func write(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    /// Name prefixes of optimiser state (`momentum.<parameter>`, `gpa.<prompt>`); every other
+    /// tensor of a checkpoint or state file is a parameter.
+    public static let statePrefixes = ["momentum.", GaussianPromptAggregation.statePrefix]
+
+    /// Whether the tensor `name` of a checkpoint or state file is optimiser state.
+    public static func isState(_ name: String) -> Bool { statePrefixes.contains { name.hasPrefix($0) } }
+
+    /// The parameters and the optimiser state as tensors by name; a state entry takes the
+    /// shape of the parameter it names (`momentum.text.ctx` that of `text.ctx`).
+    public static func tensors(parameters: [String: Tensor], optimizerState: [String: [Float]]) -> [String: Tensor] {
         var tensors = parameters.mapValues { $0.detached() }
         for (name, values) in optimizerState {
             let shape = parameters[String(name.drop { $0 != "." }.dropFirst())]?.shape ?? [values.count]
             tensors[name] = Tensor(shape: shape, values: values)
         }
+        return tensors
+    }
+
+    /// Writes the checkpoint atomically (the same bytes for the same state on any machine).
+    public func write(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tensors = Self.tensors(parameters: parameters, optimizerState: optimizerState)
         var meta = metadata
         meta["step"] = String(step)
         meta["format"] = "metaprompt-checkpoint-1"
         try Tensor.save(tensors, metadata: meta, to: Self.path(directory: directory, step: step))
     }
 
-    /// Reads a checkpoint; optimiser state is every tensor whose name starts with `momentum.`.
+    /// Reads a checkpoint; optimiser state is every tensor named by ``isState(_:)``.
     public static func read(path: String) throws -> Checkpoint {
         let file = try SafeTensorsFile(path: path)
         guard let stepText = file.metadata["step"], let step = Int(stepText), step >= 0 else {
@@ -47,7 +63,7 @@ public struct Checkpoint {
         }
         var parameters: [String: Tensor] = [:], state: [String: [Float]] = [:]
         for name in file.names {
-            if name.hasPrefix("momentum.") { state[name] = try file.floats(name) } else { parameters[name] = try Tensor(file, name) }
+            if isState(name) { state[name] = try file.floats(name) } else { parameters[name] = try Tensor(file, name) }
         }
         return Checkpoint(step: step, parameters: parameters, optimizerState: state, metadata: file.metadata)
     }

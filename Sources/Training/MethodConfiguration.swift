@@ -26,8 +26,10 @@ public struct OptimizerSettings: Sendable, Equatable {
 /// A method and every hyperparameter it needs, from a JSON config (any key missing takes
 /// the method's published default).
 ///
-/// Keys: `method`, `n_ctx_text`, `n_ctx_vision`, `depth_text`, `depth_vision`,
-/// `text_reg_weight`, `image_reg_weight`, `prompt_optim` / `regulator_optim`
+/// Keys: `method`, `epochs`, `batch_size`, `n_ctx_text`, `n_ctx_vision`, `depth_text`, `depth_vision`,
+/// `text_reg_weight`, `image_reg_weight`, `logit_reg_weight`, `gpa_mean`, `gpa_std`
+/// (the last three for the prompt-tuning methods coop, vpt, ivlp, promptsrc; either GPA key
+/// turns the aggregation on, the other then PromptSRC's default), `prompt_optim` / `regulator_optim`
 /// (`lr` > 0, `momentum` in [0, 1), `weight_decay` ≥ 0, `warmup_lr` > 0, `warmup_epochs`,
 /// `stepped`: whether the schedule is stepped each epoch), `adapt_lr`, `lr_ratio`,
 /// `first_order`, `dim_rate`, `tasks_per_step`, `mixup_alpha`, `mixup_beta`, `ctx_init`,
@@ -41,6 +43,14 @@ public struct MethodConfiguration: Sendable, Equatable {
     public var visionDepth: Int
     public var textRegWeight: Float
     public var imageRegWeight: Float
+    /// Weight of PromptSRC's logit term `KL(softmax(z₀) ‖ softmax(z)) / (B·C)` (0: none).
+    public var logitRegWeight: Float = 0
+    /// PromptSRC's Gaussian prompt aggregation over the epochs (nil: none), empty.
+    public var gpa: GaussianPromptAggregation? = nil
+    /// Training epochs when the run does not say (Dassl's `OPTIM.MAX_EPOCH`; its default 10).
+    public var epochs = 10
+    /// Images per step when the run does not say (`DATALOADER.TRAIN_X.BATCH_SIZE`).
+    public var batchSize = 4
     public var promptOptimizer: OptimizerSettings
     public var regulatorOptimizer: OptimizerSettings
     /// Words whose token embeddings initialise the text context when it has ≤ 4 tokens.
@@ -52,23 +62,34 @@ public struct MethodConfiguration: Sendable, Equatable {
     public var prometar = ProMetaRConfiguration()
     public var gram = GRAMConfiguration()
 
-    public static let methods = ["zeroshot", "coop", "vpt", "ivlp", "prometar", "gram"]
+    public static let methods = ["zeroshot", "coop", "vpt", "ivlp", "promptsrc", "prometar", "gram"]
+
+    /// The prompt-tuning methods (``PromptTuning``), which take the logit and GPA keys.
+    public static let promptTuningMethods = ["coop", "vpt", "ivlp", "promptsrc"]
 
     /// Published defaults, each from the config file its authors run (ViT-B/16, base-to-new):
     /// - CoOp: 16 context tokens from N(0, 0.02²) (no `CTX_INIT`), SGD lr 0.002, cosine, 1
-    ///   constant warm-up epoch at 1e-5 — CoOp `configs/trainers/CoOp/vit_b16_ep50.yaml`
-    ///   (`OPTIM`) and `trainers/coop.py:64-95`.
-    /// - VPT: 8 deep vision tokens at depth 12, lr 0.0025 — MaPLe
+    ///   constant warm-up epoch at 1e-5, batch 32, 200 epochs — CoOp
+    ///   `configs/trainers/CoOp/vit_b16.yaml` (the 8- and 16-shot setting of CoOp's `COOP.md:21-22`;
+    ///   ImageNet uses `vit_b16_ep50.yaml`, 50) and `trainers/coop.py:64-95`.
+    /// - VPT: 8 deep vision tokens at depth 12, lr 0.0025, batch 4, 5 epochs — MaPLe
     ///   (muzairkhattak/multimodal-prompt-learning) `configs/trainers/VPT/vit_b16_c2_ep5_batch4_4.yaml`.
-    /// - IVLP: 4+4 tokens, depth 9+9, ctx_init "a photo of a", lr 0.0025 — PromptSRC
-    ///   `configs/trainers/IVLP/vit_b16_c2_ep20_batch4_4+4ctx.yaml`, the IVLP baseline of the
-    ///   PromptSRC and ProMetaR tables (MaPLe's own IVLP, 2+2 tokens at depth 12 and lr 0.0035,
-    ///   is `--set n_ctx_text=2 --set n_ctx_vision=2 --set depth_text=12 --set depth_vision=12
-    ///   --set prompt_optim.lr=0.0035`).
-    /// - ProMetaR: IVLP's prompts, regulariser weights 50 and 20 (`trainers/prometar.py:418-421`),
-    ///   lr 0.0025 with warm-up 1e-5 (`configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml`
-    ///   `OPTIM`); φ stated as lr 0.00025 with warm-up 1e-6 (`OPTIM_VNET`), but its scheduler is
-    ///   built (`trainers/prometar.py:382`) and never registered, so Dassl's `update_lr`
+    /// - IVLP: 4+4 tokens, depth 9+9, ctx_init "a photo of a", lr 0.0025, batch 4, 20 epochs —
+    ///   PromptSRC `configs/trainers/IVLP/vit_b16_c2_ep20_batch4_4+4ctx.yaml`, the IVLP baseline
+    ///   of the PromptSRC and ProMetaR tables (MaPLe's own IVLP, 2+2 tokens at depth 12, lr
+    ///   0.0035, 5 epochs, is `--set n_ctx_text=2 --set n_ctx_vision=2 --set depth_text=12
+    ///   --set depth_vision=12 --set prompt_optim.lr=0.0035 --set epochs=5`).
+    /// - PromptSRC, base-to-new (`configs/trainers/PromptSRC/vit_b16_c2_ep20_batch4_4+4ctx.yaml`):
+    ///   lr 0.0025, cosine, one constant warm-up epoch at 1e-5, 20 epochs (lines 16–23); 4+4
+    ///   tokens from "a photo of a", depth 9+9, text and image L1 weights 25 and 10, GPA mean 15
+    ///   and σ 1 (lines 33–43); the logit term's weight is 1 (`trainers/promptsrc.py:306–311`).
+    ///   The cross-dataset config (`…_cross_datasets.yaml`) uses depth 3+3 and GPA 6, 10;
+    ///   few-shot (`…_ep50_…_few_shot.yaml`) 50 epochs and GPA 30, 30: `--set` them.
+    /// - ProMetaR: IVLP's prompts, regulariser weights 50 and 20 (`trainers/prometar.py:418-420`),
+    ///   lr 0.0025 with warm-up 1e-5, batch 4, 10 epochs
+    ///   (`configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml` `OPTIM`); φ stated as lr
+    ///   0.00025 with warm-up 1e-6 (`OPTIM_VNET`), but its scheduler is built
+    ///   (`trainers/prometar.py:382`) and never registered, so Dassl's `update_lr`
     ///   (`dassl/engine/trainer.py:214-219`, called at `prometar.py:465`) never steps it: φ runs
     ///   at 1e-6 for the whole run, the default here (`regulator_optim.stepped` false; true gives
     ///   the stated cosine).
@@ -84,14 +105,28 @@ public struct MethodConfiguration: Sendable, Equatable {
             return MethodConfiguration(method: method, textTokens: 0, visionTokens: 0, textDepth: 0, visionDepth: 0,
                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
         case "coop":
-            return MethodConfiguration(method: method, textTokens: 16, visionTokens: 0, textDepth: 1, visionDepth: 0, textRegWeight: 0,
-                                       imageRegWeight: 0, promptOptimizer: OptimizerSettings(lr: 0.002, warmupLR: 1e-5), regulatorOptimizer: regulator)
+            var c = MethodConfiguration(method: method, textTokens: 16, visionTokens: 0, textDepth: 1, visionDepth: 0, textRegWeight: 0,
+                                        imageRegWeight: 0, promptOptimizer: OptimizerSettings(lr: 0.002, warmupLR: 1e-5), regulatorOptimizer: regulator)
+            c.epochs = 200
+            c.batchSize = 32
+            return c
         case "vpt":
-            return MethodConfiguration(method: method, textTokens: 0, visionTokens: 8, textDepth: 0, visionDepth: 12,
-                                       textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            var c = MethodConfiguration(method: method, textTokens: 0, visionTokens: 8, textDepth: 0, visionDepth: 12,
+                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            c.epochs = 5
+            return c
         case "ivlp":
-            return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
-                                       textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            var c = MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
+                                        textRegWeight: 0, imageRegWeight: 0, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            c.epochs = 20
+            return c
+        case "promptsrc":
+            var c = MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
+                                        textRegWeight: 25, imageRegWeight: 10, promptOptimizer: prompts, regulatorOptimizer: regulator)
+            c.logitRegWeight = 1
+            c.gpa = GaussianPromptAggregation(mean: 15, standardDeviation: 1)
+            c.epochs = 20
+            return c
         case "prometar":
             return MethodConfiguration(method: method, textTokens: 4, visionTokens: 4, textDepth: 9, visionDepth: 9,
                                        textRegWeight: 50, imageRegWeight: 20, promptOptimizer: prompts, regulatorOptimizer: unsteppedRegulator)
@@ -108,6 +143,7 @@ public struct MethodConfiguration: Sendable, Equatable {
     public static func load(method: String, json: JSONValue, source: String) throws -> MethodConfiguration {
         var c = try defaults(for: method)
         guard let object = json.objectValue else { throw ConfigurationError("\(source): the configuration must be a JSON object") }
+        var gpaMean: Double?, gpaStd: Double?
         for (key, value) in object {
             func int() throws -> Int {
                 guard let v = value.intValue, v >= 0 else { throw ConfigurationError("\(source): '\(key)' must be a non-negative integer, found \(value.serialized())") }
@@ -152,12 +188,27 @@ public struct MethodConfiguration: Sendable, Equatable {
             switch key {
             case "method":
                 guard value.stringValue == method else { throw ConfigurationError("\(source): 'method' is \(value.serialized()) but the run uses '\(method)'") }
+            case "epochs":
+                c.epochs = try int()
+                guard c.epochs >= 1 else { throw ConfigurationError("\(source): 'epochs' must be at least 1") }
+            case "batch_size":
+                c.batchSize = try int()
+                guard c.batchSize >= 1 else { throw ConfigurationError("\(source): 'batch_size' must be at least 1") }
             case "n_ctx_text": c.textTokens = try int()
             case "n_ctx_vision": c.visionTokens = try int()
             case "depth_text": c.textDepth = try int()
             case "depth_vision": c.visionDepth = try int()
             case "text_reg_weight": c.textRegWeight = Float(try number(0...Double.greatestFiniteMagnitude, "a non-negative number"))
             case "image_reg_weight": c.imageRegWeight = Float(try number(0...Double.greatestFiniteMagnitude, "a non-negative number"))
+            case "logit_reg_weight", "gpa_mean", "gpa_std":
+                guard promptTuningMethods.contains(method) else {
+                    throw ConfigurationError("\(source): '\(key)' applies to \(promptTuningMethods.joined(separator: ", ")), not \(method)")
+                }
+                switch key {
+                case "logit_reg_weight": c.logitRegWeight = Float(try number(0...Double.greatestFiniteMagnitude, "a non-negative number"))
+                case "gpa_mean": gpaMean = try number()
+                default: gpaStd = try number(0...Double.greatestFiniteMagnitude, open: true, "a positive number")
+                }
             case "prompt_optim": c.promptOptimizer = try optimizer(c.promptOptimizer)
             case "regulator_optim": c.regulatorOptimizer = try optimizer(c.regulatorOptimizer)
             case "adapt_lr": c.prometar.adaptLR = Float(try number(0...Double.greatestFiniteMagnitude, open: true, "a positive number"))
@@ -181,6 +232,11 @@ public struct MethodConfiguration: Sendable, Equatable {
             case "group_size": c.gram.groupSize = try int()
             default: throw ConfigurationError("\(source): unknown key '\(key)'")
             }
+        }
+        if gpaMean != nil || gpaStd != nil {
+            let published = try defaults(for: "promptsrc").gpa!
+            c.gpa = GaussianPromptAggregation(mean: gpaMean ?? c.gpa?.mean ?? published.mean,
+                                              standardDeviation: gpaStd ?? c.gpa?.standardDeviation ?? published.standardDeviation)
         }
         c.prometar.textRegWeight = c.textRegWeight
         c.prometar.imageRegWeight = c.imageRegWeight

@@ -40,7 +40,8 @@ public enum MethodFactory {
                                    regulatorOptimizer: c.regulatorOptimizer.sgd, configuration: c.gram)
         default:
             return PromptTuning(name: c.method, prompts: prompts, optimizer: c.promptOptimizer.sgd,
-                                textRegWeight: c.textRegWeight, imageRegWeight: c.imageRegWeight)
+                                textRegWeight: c.textRegWeight, imageRegWeight: c.imageRegWeight, logitRegWeight: c.logitRegWeight,
+                                aggregation: c.gpa)
         }
     }
 
@@ -65,8 +66,9 @@ public enum MethodFactory {
         }
     }
 
-    /// Whether the method's step needs the frozen text target.
+    /// Whether the method's step needs the frozen text target (the text regulariser's, and
+    /// PromptSRC's zero-shot logits are built on it).
     public static func needsTextTarget(_ c: MethodConfiguration) -> Bool {
-        c.method == "prometar" || c.textRegWeight != 0
+        c.method == "prometar" || c.textRegWeight != 0 || c.logitRegWeight != 0
     }
 }

@@ -18,6 +18,8 @@ public struct TrainingOptions: Sendable {
     public var tasksPerStep: Int
     /// Stop after this many steps (nil: `epochs` full epochs).
     public var maxSteps: Int?
+    /// Epochs of the schedule (and of PromptSRC's prompt aggregation); `train` defaults it to
+    /// the method's (``MethodConfiguration/epochs``).
     public var epochs: Int
     public var outputDirectory: String
     public var method: MethodConfiguration
@@ -144,7 +146,9 @@ public final class Trainer {
             method = m
         }
         if let path = o.initialisation {
-            guard var tuning = method as? PromptTuning else { throw TrainingError("--init applies to coop, vpt and ivlp, not \(o.method.method)") }
+            guard var tuning = method as? PromptTuning else {
+                throw TrainingError("--init applies to \(MethodConfiguration.promptTuningMethods.joined(separator: ", ")), not \(o.method.method)")
+            }
             try tuning.start(fromGRAM: try SafeTensorsFile(path: path))
             method = tuning
         }
@@ -188,6 +192,9 @@ public final class Trainer {
             if let bad = losses.first(where: { !$0.value.isFinite }) {
                 throw TrainingError("\(bad.key) is \(TrainingError.shown(bad.value)) at step \(step + 1) (epoch \(epoch + 1)); stopping, the last good checkpoint is kept")
             }
+            // After the epoch's last batch, as Dassl's `batch_idx + 1 == num_batches`
+            // (PromptSRC's aggregation, trainers/promptsrc.py:320), before its checkpoint.
+            if index == stepsPerEpoch - 1 { method.finishEpoch(epoch + 1, of: maxEpoch) }
 
             let done = step + 1
             if done % o.checkpointEvery == 0 || done == totalSteps {
@@ -207,6 +214,13 @@ public final class Trainer {
                 let fields = losses.keys.sorted().map { "\"\($0)\": \(losses[$0]!)" }.joined(separator: ", ")
                 log.metrics("{\"step\": \(done), \"epoch\": \(epoch + 1), \"lr\": \(rates["prompts"]!), \"lr_regulator\": \(rates["regulator"]!), \(fields), \"steps_per_second\": \(rate)}")
             }
+        }
+        if o.method.gpa != nil {
+            // The official trainer loads the aggregate only after epoch MAX_EPOCH
+            // (trainers/promptsrc.py:332); a run stopped earlier ends with its current prompts.
+            log.say(totalSteps == maxEpoch * stepsPerEpoch
+                    ? "prompts: the Gaussian aggregate of the \(maxEpoch) epochs' prompts"
+                    : "prompts: the current ones (stopped in epoch \((totalSteps - 1) / stepsPerEpoch + 1) of \(maxEpoch), before the Gaussian aggregate is complete; the checkpoints hold the partial aggregate)")
         }
         if isRoot {
             try Tensor.save(method.parameters.mapValues { $0.detached() }, metadata: ["method": o.method.method, "steps": String(totalSteps)],

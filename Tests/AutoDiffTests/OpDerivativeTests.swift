@@ -126,6 +126,9 @@ let opCases: [OpCase] = [
     OpCase(name: "l1Loss", shapes: [[3, 4]], inputs: .awayFromZero, secondOrder: true) {
         Tensor.l1Loss($0[0], Tensor.zeros([3, 4]))
     },
+    OpCase(name: "klDivergence of log-softmaxes, both sides", shapes: [[3, 4], [3, 4]], secondOrder: true) {
+        Tensor.klDivergence($0[0].logSoftmax(), logTarget: $0[1].logSoftmax())
+    },
     OpCase(name: "causal attention", shapes: [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]], secondOrder: true) {
         Tensor.attention(query: $0[0], key: $0[1], value: $0[2], mask: causal)
     },

@@ -74,6 +74,37 @@ import TestSupport
         #expect(Self.bytes(whole + "/checkpoints/step-3.safetensors") == Self.bytes(split + "/checkpoints/step-3.safetensors"))
     }
 
+    /// PromptSRC at the fixture's size: 3 steps per epoch, 2 epochs, GPA μ 1.5 σ 1 (both
+    /// epochs weigh in).
+    func promptSRC(_ output: String, extra: [String] = []) -> [String] {
+        [binary, "train", "--model", fixture("tiny-clip"), "--split", Self.data + "/split_zhou_TinyShapes.json", "--method", "promptsrc",
+         "--output", output, "--shots", "4", "--epochs", "2", "--checkpoint-every", "1", "--no-eval",
+         "--set", "depth_text=2", "--set", "depth_vision=2", "--set", "gpa_mean=1.5"] + extra
+    }
+
+    @Test func promptSRCIsRankCountIndependentAndResumesWithItsAggregate() throws {
+        let one = Self.output(), two = Self.output(), split = Self.output()
+        let r1 = try mpirun(1, promptSRC(one)), r2 = try mpirun(2, promptSRC(two))
+        #expect(r1.status == 0 && r2.status == 0, "\(r1)\n\(r2)")
+        #expect(r1.stdout.contains("prompts: the Gaussian aggregate of the 2 epochs' prompts"), "\(r1)")
+        for file in ["prompts.safetensors", "checkpoints/step-3.safetensors", "checkpoints/step-6.safetensors"] {
+            let a = try #require(Self.bytes(one + "/" + file), "no \(file)")
+            #expect(a == Self.bytes(two + "/" + file), "\(file): -np 2 differs from -np 1")
+        }
+        // Stopped mid-epoch 2 (the checkpoint holds epoch 1's aggregate), then resumed.
+        let stopped = try mpirun(2, promptSRC(split, extra: ["--max-steps", "4"]))
+        #expect(stopped.status == 0 && stopped.stdout.contains("prompts: the current ones (stopped in epoch 2 of 2"), "\(stopped)")
+        let checkpoint = try SafeTensorsFile(path: split + "/checkpoints/step-4.safetensors")
+        #expect(checkpoint.names.contains("gpa.text.ctx"), "\(checkpoint.names)")
+        // --max-steps before the last epoch ends: prompts.safetensors holds the current prompts.
+        let early = try SafeTensorsFile(path: split + "/prompts.safetensors")
+        for name in early.names { #expect(try early.floats(name) == checkpoint.floats(name), "\(name)") }
+        let resumed = try mpirun(2, promptSRC(split, extra: ["--resume"]))
+        #expect(resumed.status == 0 && resumed.stdout.contains("resumed from \(split)/checkpoints/step-4.safetensors at step 4"), "\(resumed)")
+        #expect(Self.bytes(split + "/prompts.safetensors") == Self.bytes(one + "/prompts.safetensors"))
+        #expect(Self.bytes(split + "/checkpoints/step-6.safetensors") == Self.bytes(one + "/checkpoints/step-6.safetensors"))
+    }
+
     @Test func killedRankEndsTheJobAndResumeCompletesIt() throws {
         let out = Self.output()
         let launcher = try #require(findOnPath("mpirun"))

@@ -24,6 +24,21 @@ extension Tensor {
         return -(logits.logSoftmax() * targets).sum() * (1 / Float(logits.shape[0]))
     }
 
+    /// Summed Kullback–Leibler divergence with a log-space target, PyTorch
+    /// `F.kl_div(input, target, reduction="sum", log_target=True)`: `Σ e^target ⊙ (target − input)`.
+    ///
+    /// PyTorch's convention puts the model in `input`: with rows `input = log p` and
+    /// `target = log q` of log-probabilities it is Σ_rows KL(q ‖ p), the divergence of the
+    /// model's p from the target distribution q. Composed of exp, sub, mul and sum, so its
+    /// derivatives of every order are exact; ∂/∂input = −e^target.
+    /// - Parameters:
+    ///   - input: log-probabilities (any shape), the side whose gradient is usually wanted.
+    ///   - logTarget: log-probabilities of the same shape.
+    public static func klDivergence(_ input: Tensor, logTarget: Tensor) -> Tensor {
+        precondition(input.shape == logTarget.shape, "klDivergence: input \(input.shape) vs target \(logTarget.shape)")
+        return (logTarget.exp() * (logTarget - input)).sum()
+    }
+
     /// Mean absolute error `mean(|a − b|)` (PyTorch `F.l1_loss`, mean reduction).
     public static func l1Loss(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "l1Loss: shapes \(a.shape) and \(b.shape) differ")

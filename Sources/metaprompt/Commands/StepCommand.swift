@@ -10,7 +10,7 @@ enum StepCommand: Command {
     static let name = "step"
     static let summary = "one training iteration on an explicit batch and state"
     static let usage = """
-        usage: metaprompt step --model DIR --method prometar|ivlp|coop|vpt|gram --classes FILE
+        usage: metaprompt step --model DIR --method prometar|promptsrc|ivlp|coop|vpt|gram --classes FILE
                                --state IN.safetensors --batch B.safetensors [--config C.json]
                                [--seed S] --out OUT.safetensors
 
@@ -18,7 +18,8 @@ enum StepCommand: Command {
                    or "a photo of a {name}." when the method has no text prompt
         --state    prompts text.ctx, text.deep.<l>, vision.ctx, vision.deep.<l>; the regulator
                    (prometar: vnet.<tower>.<l>.<k>.weight, gram: gram.<tower>.<l>.<k>.weight);
-                   optional optimiser state momentum.<name> (absent: first step)
+                   optional optimiser state momentum.<name> (absent: first step) and, for
+                   promptsrc, gpa.<prompt> (the prompt aggregate; one step does not add to it)
         --batch    pixel_values F32 [B, 3, S, S] (preprocessed), labels I64 [B]; optional
                    replayed draws query_class [], lam [Q], mix_ids [Q] (index into the support
                    set) for prometar; domains I64 [B] (0 support, 1 query) for gram
@@ -36,7 +37,7 @@ enum StepCommand: Command {
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let method = try args.required("method")
         guard MethodConfiguration.methods.contains(method), method != "zeroshot" else {
-            throw UsageError("--method must be one of prometar, ivlp, coop, vpt, gram; got '\(method)'")
+            throw UsageError("--method must be one of \(MethodConfiguration.methods.filter { $0 != "zeroshot" }.joined(separator: ", ")); got '\(method)'")
         }
         let (directory, classesPath, statePath, batchPath, out) = (try args.required("model"), try args.required("classes"),
                                                                     try args.required("state"), try args.required("batch"), try args.required("out"))
@@ -84,7 +85,7 @@ enum StepCommand: Command {
         var stepper = MethodFactory.make(configuration, model: model, tokenizer: tokenizer, seed: seed)
         var parameters: [String: Tensor] = [:], optimizerState: [String: [Float]] = [:]
         for name in stateFile.names {
-            if name.hasPrefix("momentum.") { optimizerState[name] = try stateFile.floats(name) } else { parameters[name] = try Tensor(stateFile, name) }
+            if Checkpoint.isState(name) { optimizerState[name] = try stateFile.floats(name) } else { parameters[name] = try Tensor(stateFile, name) }
         }
         do { try stepper.restore(parameters: parameters, optimizerState: optimizerState) } catch {
             throw InputError(description: "\(statePath): \(error)")
@@ -98,8 +99,7 @@ enum StepCommand: Command {
                                   draws: draws)
         let losses = stepper.step(model: classifier, batch: batch, context: context)
 
-        var output = stepper.parameters.mapValues { $0.detached() }
-        for (name, values) in stepper.optimizerState { output[name] = Tensor(shape: output[String(name.dropFirst("momentum.".count))]?.shape ?? [values.count], values: values) }
+        var output = Checkpoint.tensors(parameters: stepper.parameters, optimizerState: stepper.optimizerState)
         for (name, value) in losses { output[name] = Tensor(value) }
         try Tensor.save(output, metadata: ["method": method], to: out)
         for name in losses.keys.sorted() { print("\(name) \(losses[name]!)") }

@@ -8,10 +8,10 @@ import Training
 /// `metaprompt train`: prompt learning on a Dassl/CoOp dataset, under mpirun or alone.
 enum TrainCommand: Command {
     static let name = "train"
-    static let summary = "train prompts (CoOp, VPT, IVLP, ProMetaR; GRAM on caption pairs), under mpirun"
+    static let summary = "train prompts (CoOp, VPT, IVLP, PromptSRC, ProMetaR; GRAM on caption pairs), under mpirun"
     static let usage = """
         usage: metaprompt train --model DIR --root DATA (--dataset NAME | --split FILE [--images DIR])
-                                --method coop|vpt|ivlp|prometar --output DIR
+                                --method coop|vpt|ivlp|promptsrc|prometar --output DIR
                                 [--shots K] [--subsample base|new|all] [--seed S] [--batch-size B]
                                 [--tasks-per-step T] [--max-steps N | --epochs E] [--config C.json]
                                 [--set key=value ...] [--checkpoint-every N] [--log-every N] [--resume]
@@ -30,7 +30,8 @@ enum TrainCommand: Command {
 
         Rank 0 prints progress and writes to DIR: log.txt, metrics.jsonl, config.json (the
         resolved configuration), checkpoints/step-<n>.safetensors (atomically, every N steps and
-        at the end; parameters, momentum.* and the step), prompts.safetensors and results.json.
+        at the end; parameters, momentum.*, promptsrc's gpa.* and the step), prompts.safetensors
+        and results.json.
         CoOp's convention for DIR: output/base2new/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>.
         log.txt ends as Dassl's does: "Finish training" (and "Finished training", the line
         ProMetaR's copy of parse_test_res.py waits for), then the test block of the trained
@@ -43,9 +44,13 @@ enum TrainCommand: Command {
         --shots K          shots per class (default 16)
         --subsample S      base (default), new or all classes
         --seed S           seed of every random draw (default 1)
-        --batch-size B     images per step (default 4)
+        --batch-size B     images per step (default: the method's published: coop 32, others 4;
+                           or the config's 'batch_size')
         --tasks-per-step T ProMetaR virtual tasks per step (default 1: the official algorithm)
-        --epochs E         epochs (default: the method's, 10 for ProMetaR); --max-steps N stops earlier
+        --epochs E         epochs (default: the method's published: coop 200, vpt 5, ivlp 20,
+                           promptsrc 20, prometar 10; or the config's 'epochs'); --max-steps N
+                           stops earlier (promptsrc then ends with its current prompts: the
+                           Gaussian aggregate over the epochs replaces them only after the last)
         --config C.json    method hyperparameters (see 'metaprompt step --help'); --set overrides
                            any key, e.g. --set prompt_optim.lr=0.01
         --resume           continue from the newest checkpoint in DIR/checkpoints
@@ -60,7 +65,7 @@ enum TrainCommand: Command {
                            left to 'metaprompt eval --subsample new', as base2new_test.sh does
         --crop-scale A,B   area fraction range of the random resized crop (default 0.08,1 as
                            Dassl; small images with small objects want a higher minimum)
-        --init FILE        start coop/vpt/ivlp from a GRAM output: its prompts, and its regulator
+        --init FILE        start coop/vpt/ivlp/promptsrc from a GRAM output: its prompts, and its regulator
                            applied to every gradient (the prompt shapes must match)
 
         GRAM (our reading of Li et al., ICCV 2023): image-caption pairs (TSV image<TAB>caption
@@ -80,8 +85,9 @@ enum TrainCommand: Command {
         if args.wantsHelp { print(usage); return }
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let method = try args.required("method")
-        guard ["coop", "vpt", "ivlp", "prometar", "gram"].contains(method) else {
-            throw UsageError("--method must be coop, vpt, ivlp, prometar or gram, got '\(method)'")
+        let trainable = MethodConfiguration.methods.filter { $0 != "zeroshot" }
+        guard trainable.contains(method) else {
+            throw UsageError("--method must be \(trainable.dropLast().joined(separator: ", ")) or \(trainable.last!), got '\(method)'")
         }
         if method == "gram" { return try runGRAM(args) }
         let source: DatasetSource
@@ -101,10 +107,10 @@ enum TrainCommand: Command {
         let options = TrainingOptions(
             modelDirectory: try args.required("model"), source: source,
             shots: try args.int("shots", default: 16, in: 1...100_000), subsample: subsample,
-            seed: try args.int("seed", default: 1), batchSize: try args.int("batch-size", default: 4, in: 1...100_000),
+            seed: try args.int("seed", default: 1), batchSize: try args.int("batch-size", default: configuration.batchSize, in: 1...100_000),
             tasksPerStep: try args.int("tasks-per-step", default: 1, in: 1...100_000),
             maxSteps: args.string("max-steps") == nil ? nil : try args.int("max-steps", default: 1, in: 1...100_000_000),
-            epochs: try args.int("epochs", default: 10, in: 1...100_000),
+            epochs: try args.int("epochs", default: configuration.epochs, in: 1...100_000),
             outputDirectory: try args.required("output"), method: configuration,
             checkpointEvery: try args.int("checkpoint-every", default: 100, in: 1...100_000_000),
             logEvery: try args.int("log-every", default: 10, in: 1...100_000_000),

@@ -30,7 +30,10 @@ enum WorldCommand: Command {
                   directory to DIR. Runs under mpirun like train.
         compare   base-to-new on the generated world (DIR/world, DIR/pretrain/pairs.tsv) with
                   the pretrained model: zero-shot ("a photo of a {}."), coop, ivlp, ivlp_reg
-                  (IVLP + the PromptSRC-style regularisers), prometar, prometar_lr_ratio0 (the
+                  (IVLP + the PromptSRC-style regularisers, ProMetaR's weights 50 and 20),
+                  promptsrc (PromptSRC: L1 weights 25 and 10, the logit KL term, Gaussian
+                  prompt aggregation with the published mean 15 and σ 1 of 20 epochs scaled
+                  to E: 0.75·E and 0.05·E), prometar, prometar_lr_ratio0 (the
                   control: ProMetaR with no meta-gradient), gram_coop and gram_ivlp (GRAM
                   meta-trained on the caption pairs for --gram-steps steps, default 100, then
                   initialising and regulating coop / ivlp); each for every seed (default 1,2,3),
@@ -87,7 +90,7 @@ enum WorldCommand: Command {
     }
 
     /// The comparison's methods, in table order: (name, kind for a seed, relative cost).
-    static func comparisonRuns(seeds: [Int], promptLR: Double) -> [(name: String, runs: [SweepRun])] {
+    static func comparisonRuns(seeds: [Int], promptLR: Double, epochs: Int) -> [(name: String, runs: [SweepRun])] {
         let templates: JSONValue = .array(World.promptTemplates.map { .string($0) })
         func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(pairs)) }
         let optimisers: [(String, JSONValue)] = [("prompt_optim", object([("lr", .double(promptLR))])),
@@ -97,6 +100,9 @@ enum WorldCommand: Command {
         let ivlp = object(deep + optimisers)
         let ivlpReg = object(deep + optimisers + [("text_reg_weight", .double(50)), ("image_reg_weight", .double(20)),
                                                   ("text_target_templates", templates)])
+        // PromptSRC's published GPA (mean 15, σ 1 over 20 epochs) at the same place in a run of E epochs.
+        let promptsrc = object(deep + optimisers + [("text_target_templates", templates), ("gpa_mean", .double(0.75 * Double(epochs))),
+                                                    ("gpa_std", .double(0.05 * Double(epochs)))])
         let prometar = object(deep + optimisers + [("text_target_templates", templates)])
         let control = object(deep + optimisers + [("text_target_templates", templates), ("lr_ratio", .double(0))])
         let gramShared: [(String, JSONValue)] = optimisers + [("inner_lr", .double(promptLR))]
@@ -104,13 +110,14 @@ enum WorldCommand: Command {
                                ("ctx_init", .string("a photo of a"))] + gramShared)
         let gramIVLP = object(deep + gramShared)
         // Costs: seconds per run measured under mpirun -np 2 on 2 cores (release build, default
-        // settings, 1500-step model; `OUT=… deploy/run.sh`, 2026-12-05); only the balance of the
-        // ranks depends on them.
+        // settings, 1500-step model; `OUT=… deploy/run.sh`, 2026-12-05; promptsrc: ivlp_reg's work
+        // plus a B×C softmax, not measured); only the balance of the ranks depends on them.
         let table: [(String, (Int) -> SweepRun.Kind, Double)] = [
             ("zeroshot", { _ in .zeroShot(template: EvaluationPrompts.defaultTemplate) }, 1),
             ("coop", { _ in .train(method: "coop", config: coop) }, 8),
             ("ivlp", { _ in .train(method: "ivlp", config: ivlp) }, 11),
             ("ivlp_reg", { _ in .train(method: "ivlp", config: ivlpReg) }, 13),
+            ("promptsrc", { _ in .train(method: "promptsrc", config: promptsrc) }, 13),
             ("prometar", { _ in .train(method: "prometar", config: prometar) }, 68),
             ("prometar_lr_ratio0", { _ in .train(method: "prometar", config: control) }, 68),
             ("gram_coop", { _ in .gramThenTrain(gram: gramCoop, method: "coop", config: coop) }, 14),
@@ -130,7 +137,8 @@ enum WorldCommand: Command {
         guard !seeds.isEmpty else { throw UsageError("--seeds is empty") }
         let promptLR = try args.double("prompt-lr", default: 0.01)
         guard promptLR > 0 else { throw UsageError("--prompt-lr must be positive") }
-        var methods = comparisonRuns(seeds: seeds, promptLR: promptLR)
+        let epochs = try args.int("epochs", default: 10, in: 1...100_000)
+        var methods = comparisonRuns(seeds: seeds, promptLR: promptLR, epochs: epochs)
         if let chosen = args.string("methods") {
             let names = chosen.split(separator: ",").map(String.init)
             for n in names where !methods.contains(where: { $0.name == n }) {
@@ -141,7 +149,7 @@ enum WorldCommand: Command {
         var sweep = BaseToNewSweep(modelDirectory: try args.required("model"),
                                    source: .custom(splitFile: world + "/world/split_zhou_World.json", imageRoot: world + "/world/images"),
                                    datasetName: "world", pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
-        sweep.epochs = try args.int("epochs", default: 10, in: 1...100_000)
+        sweep.epochs = epochs
         sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
         sweep.cropScale = try args.unitRange("crop-scale", default: 1.0...1.0)
         try TrainCommand.launch { communicator in

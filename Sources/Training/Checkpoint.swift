@@ -81,10 +81,17 @@ public struct Checkpoint {
 
     /// Restores a run from the newest checkpoint in `directory`, if any: `restore` gets its
     /// parameters and optimiser state. Returns the step to continue from (0 without one).
+    ///
+    /// Every rank picks the newest file before any rank can write the next one: a barrier
+    /// follows the listing, so a rank that starts late cannot see the checkpoint a faster rank
+    /// wrote after resuming and continue from a later step than the others (which would leave
+    /// their checkpoint barriers unmatched).
     /// - Throws: the read error, or `restore`'s, as a ``TrainingError`` naming the file.
-    public static func resume(directory: String, log: RunLog,
+    public static func resume(directory: String, log: RunLog, communicator: any Communicator,
                               restore: ([String: Tensor], [String: [Float]]) throws -> Void) throws -> Int {
-        guard let path = newest(directory: directory) else { return 0 }
+        let newest = newest(directory: directory)
+        try communicator.barrier()
+        guard let path = newest else { return 0 }
         let checkpoint = try read(path: path)
         do { try restore(checkpoint.parameters, checkpoint.optimizerState) } catch {
             throw TrainingError("\(path): \(error)")

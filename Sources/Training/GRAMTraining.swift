@@ -111,7 +111,7 @@ public final class GRAMTrainer {
         guard var learner = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed)) as? GRAMMetaLearner else {
             throw TrainingError("gram training needs the gram method configuration")
         }
-        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log) {
+        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log, communicator: communicator) {
             try learner.restore(parameters: $0, optimizerState: $1)
         } : 0
         let maxEpoch = max(1, (o.steps + 99) / 100)  // the schedules' "epochs" are 100 meta-steps

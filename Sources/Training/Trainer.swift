@@ -159,7 +159,7 @@ public final class Trainer {
         let schedules = ["prompts": o.method.promptOptimizer.schedule(maxEpoch: maxEpoch),
                          "regulator": o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch)]
 
-        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log) {
+        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log, communicator: communicator) {
             try method.restore(parameters: $0, optimizerState: $1)
         } : 0
         if start == 0 && isRoot {

@@ -58,7 +58,8 @@ public struct GRAMTrainingOptions: Sendable {
 /// 3. Each step draws T tasks — task t from the stream (seed, "gram", step, t): a support
 ///    domain and a different query domain, N pseudo-classes from each with K support / Q query
 ///    pairs — splits them over the ranks, and combines their meta-gradients (prompt
-///    initialisation and regulator) with `DeterministicMean`; every rank applies the same SGD.
+///    initialisation and regulator) with `DeterministicMean`; every rank applies the same SGD,
+///    at the step's rates (`OptimizerSettings.stepSchedule`: constant warm-up, then cosine).
 /// The output `prompts.safetensors` holds the initialisation (`text.ctx`, …) and the
 /// regulator (`gram.*`); `train --init` starts a base method from it.
 public final class GRAMTrainer {
@@ -75,6 +76,9 @@ public final class GRAMTrainer {
     public func run() throws {
         let o = options
         let isRoot = communicator.rank == 0
+        // Per meta-step, a pure function of the step: a resumed run needs only the checkpoint's.
+        let schedules = (try o.method.promptOptimizer.stepSchedule(steps: o.steps, group: "prompt_optim"),
+                         try o.method.regulatorOptimizer.stepSchedule(steps: o.steps, group: "regulator_optim"))
         let log = try RunLog(directory: o.outputDirectory, enabled: isRoot, echo: o.printsProgress)
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
         let loaded = try Evaluation(modelDirectory: o.modelDirectory)
@@ -114,8 +118,10 @@ public final class GRAMTrainer {
         let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log, communicator: communicator) {
             try learner.restore(parameters: $0, optimizerState: $1)
         } : 0
-        let maxEpoch = max(1, (o.steps + 99) / 100)  // the schedules' "epochs" are 100 meta-steps
-        let schedules = (o.method.promptOptimizer.schedule(maxEpoch: maxEpoch), o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch))
+        for (group, s) in [("prompts", schedules.0), ("regulator", schedules.1)] {
+            log.say(String(format: "lr %@: %d warm-up step(s) at %.3g, then a cosine from %.3g to 0 over %d step(s)",
+                           group, s.warmupSteps, s.warmupLR, s.baseLR, s.steps - s.warmupSteps))
+        }
         let promptNames = learner.initialisation.keys.sorted(), regulatorNames = learner.regulator.weights.keys.sorted()
         let clock = ContinuousClock(), began = clock.now
         for step in start..<o.steps {
@@ -153,9 +159,8 @@ public final class GRAMTrainer {
             for (j, n) in regulatorNames.enumerated() {
                 regulatorGrads[n] = Tensor(shape: shapes[promptNames.count + j], values: Array(mean[segments[promptNames.count + j]]))
             }
-            let epoch = step / 100
-            learner.apply(initialisation: initGrads, regulator: regulatorGrads,
-                          initialisationLR: schedules.0.lr(epoch: epoch), regulatorLR: schedules.1.lr(epoch: epoch))
+            let rates = (prompts: schedules.0.lr(step: step), regulator: schedules.1.lr(step: step))
+            learner.apply(initialisation: initGrads, regulator: regulatorGrads, initialisationLR: rates.prompts, regulatorLR: rates.regulator)
             let done = step + 1
             if done % o.checkpointEvery == 0 || done == o.steps {
                 try Checkpoint.commit({
@@ -167,9 +172,9 @@ public final class GRAMTrainer {
                 let elapsed = clock.now - began
                 let seconds = elapsed.seconds
                 let rate = Double((done - start) * o.tasksPerStep) / max(seconds, 1e-9)
-                log.say(String(format: "step %d/%d  loss.support %.4f  loss.query %.4f  %.2f tasks/s", done, o.steps,
-                               mean[segments[segments.count - 2]].first!, mean[segments[segments.count - 1]].first!, rate))
-                log.metrics("{\"step\": \(done), \"loss.support\": \(mean[segments[segments.count - 2]].first!), \"loss.query\": \(mean[segments[segments.count - 1]].first!), \"tasks_per_second\": \(rate)}")
+                log.say(String(format: "step %d/%d  loss.support %.4f  loss.query %.4f  lr %.3g  lr_regulator %.3g  %.2f tasks/s", done, o.steps,
+                               mean[segments[segments.count - 2]].first!, mean[segments[segments.count - 1]].first!, rates.prompts, rates.regulator, rate))
+                log.metrics("{\"step\": \(done), \"lr\": \(rates.prompts), \"lr_regulator\": \(rates.regulator), \"loss.support\": \(mean[segments[segments.count - 2]].first!), \"loss.query\": \(mean[segments[segments.count - 1]].first!), \"tasks_per_second\": \(rate)}")
             }
         }
         if isRoot {

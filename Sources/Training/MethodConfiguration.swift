@@ -3,23 +3,42 @@ import Foundation
 import MetaLearning
 import TensorIO
 
-/// SGD settings of one parameter group, and its Dassl schedule.
+/// SGD settings of one parameter group, and its schedule: Dassl's per epoch for `train`'s
+/// methods, per meta-step for GRAM.
 public struct OptimizerSettings: Sendable, Equatable {
     public var lr: Double
     public var momentum: Float = 0.9
     public var weightDecay: Float = 5e-4
-    /// Constant warm-up learning rate for the first `warmupEpochs` epochs (Dassl).
+    /// Constant warm-up learning rate, for the first `warmupEpochs` epochs (Dassl) or the
+    /// first `warmupSteps` GRAM meta-steps.
     public var warmupLR: Double
     public var warmupEpochs = 1
     /// Whether the schedule is stepped each epoch (``LearningRateSchedule/stepped``); false
     /// keeps the first epoch's rate (the warm-up rate) for the whole run.
     public var stepped = true
+    /// GRAM's warm-up in meta-steps; nil: a tenth of the run's steps, rounded down (Dassl's
+    /// ProMetaR and IVLP configs warm up for 1 of 10 epochs).
+    public var warmupSteps: Int?
 
     public var sgd: SGD { SGD(momentum: momentum, weightDecay: weightDecay) }
 
     public func schedule(maxEpoch: Int) -> LearningRateSchedule {
         LearningRateSchedule(baseLR: lr, maxEpoch: maxEpoch, warmup: warmupEpochs > 0 ? .constant(epochs: warmupEpochs, lr: warmupLR) : .none,
                              stepped: stepped)
+    }
+
+    /// The warm-up steps of a run of `steps` meta-steps.
+    public func warmupSteps(ofRunOf steps: Int) -> Int { warmupSteps ?? steps / 10 }
+
+    /// GRAM's per-step schedule for a run of `steps` meta-steps: constant `warmupLR` for the
+    /// warm-up steps, then a cosine from `lr` to 0 over the rest.
+    /// - Throws: `ConfigurationError` when the warm-up is not shorter than the run.
+    public func stepSchedule(steps: Int, group: String) throws -> WarmupCosineSchedule {
+        let warmup = warmupSteps(ofRunOf: steps)
+        guard steps > 0, warmup < steps else {
+            throw ConfigurationError("\(group).warmup_steps is \(warmup) but the run has \(steps) steps; the warm-up must be shorter than the run")
+        }
+        return WarmupCosineSchedule(baseLR: lr, steps: steps, warmupSteps: warmup, warmupLR: warmupLR)
     }
 }
 
@@ -30,11 +49,18 @@ public struct OptimizerSettings: Sendable, Equatable {
 /// `text_reg_weight`, `image_reg_weight`, `logit_reg_weight`, `gpa_mean`, `gpa_std`
 /// (the last three for the prompt-tuning methods coop, vpt, ivlp, promptsrc; either GPA key
 /// turns the aggregation on, the other then PromptSRC's default), `prompt_optim` / `regulator_optim`
-/// (`lr` > 0, `momentum` in [0, 1), `weight_decay` ≥ 0, `warmup_lr` > 0, `warmup_epochs`,
-/// `stepped`: whether the schedule is stepped each epoch), `adapt_lr`, `lr_ratio`,
+/// (`lr` > 0, `momentum` in [0, 1), `weight_decay` ≥ 0, `warmup_lr` > 0, and `warmup_epochs`
+/// and `stepped` (whether the schedule is stepped each epoch) or, for GRAM, `warmup_steps`:
+/// see below), `adapt_lr`, `lr_ratio`,
 /// `first_order`, `dim_rate`, `tasks_per_step`, `mixup_alpha`, `mixup_beta`, `ctx_init`,
 /// `inner_steps`, `inner_lr`, `group_size`, `text_target_templates` (an array of strings
 /// with `{}`).
+///
+/// Schedules. `train`'s methods follow Dassl per epoch: `warmup_epochs` (default 1) at
+/// `warmup_lr`, then a cosine from `lr` with the whole run as its period. GRAM meta-training
+/// is scheduled per meta-step (`WarmupCosineSchedule`): `warmup_steps` at `warmup_lr`
+/// (default a tenth of the steps, rounded down: 10 of the default 100), then a cosine from
+/// `lr` to 0 over the remaining steps. Each method rejects the other's warm-up key.
 public struct MethodConfiguration: Sendable, Equatable {
     public var method: String
     public var textTokens: Int
@@ -165,6 +191,13 @@ public struct MethodConfiguration: Sendable, Equatable {
                 guard let o = value.objectValue else { throw ConfigurationError("\(source): '\(key)' must be an object") }
                 var s = base
                 for (k, v) in o {
+                    if k == "warmup_steps" {
+                        // GRAM counts its schedule in meta-steps, the other methods in epochs.
+                        guard method == "gram" else { throw ConfigurationError("\(source): '\(key).warmup_steps' is GRAM's (meta-steps); \(method) is scheduled in epochs: use '\(key).warmup_epochs'") }
+                        guard let n = v.intValue, n >= 0 else { throw ConfigurationError("\(source): '\(key).warmup_steps' must be a non-negative integer, found \(v.serialized())") }
+                        s.warmupSteps = n
+                        continue
+                    }
                     func x(_ valid: (Double) -> Bool, _ what: String) throws -> Double {
                         guard let x = v.doubleValue, x.isFinite, valid(x) else {
                             throw ConfigurationError("\(source): '\(key).\(k)' must be \(what), found \(v.serialized())")
@@ -176,11 +209,15 @@ public struct MethodConfiguration: Sendable, Equatable {
                     case "momentum": s.momentum = Float(try x({ $0 >= 0 && $0 < 1 }, "a number in [0, 1)"))
                     case "weight_decay": s.weightDecay = Float(try x({ $0 >= 0 }, "a non-negative number"))
                     case "warmup_lr": s.warmupLR = try x({ $0 > 0 }, "a positive number")
-                    case "warmup_epochs": s.warmupEpochs = Int(try x({ $0 >= 0 && $0 == $0.rounded() && $0 <= 1e6 }, "a non-negative integer"))
-                    case "stepped":
-                        guard let b = v.boolValue else { throw ConfigurationError("\(source): '\(key).\(k)' must be true or false, found \(v.serialized())") }
-                        s.stepped = b
-                    default: throw ConfigurationError("\(source): unknown key '\(key).\(k)' (one of lr, momentum, weight_decay, warmup_lr, warmup_epochs, stepped)")
+                    case "warmup_epochs", "stepped":
+                        guard method != "gram" else { throw ConfigurationError("\(source): GRAM is scheduled in meta-steps: use '\(key).warmup_steps', not '\(key).\(k)'") }
+                        if k == "stepped" {
+                            guard let b = v.boolValue else { throw ConfigurationError("\(source): '\(key).\(k)' must be true or false, found \(v.serialized())") }
+                            s.stepped = b
+                        } else {
+                            s.warmupEpochs = Int(try x({ $0 >= 0 && $0 == $0.rounded() && $0 <= 1e6 }, "a non-negative integer"))
+                        }
+                    default: throw ConfigurationError("\(source): unknown key '\(key).\(k)' (one of lr, momentum, weight_decay, warmup_lr, warmup_epochs, stepped; warmup_steps for GRAM)")
                     }
                 }
                 return s

@@ -158,23 +158,42 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: out + "/prompts.safetensors"))
     }
 
-    @Test func gramMetaTrainingIsRankCountIndependentAndInitialisesIVLP() throws {
-        // Caption pairs from the tinyshapes training images.
-        let split = try JSONValue(parsing: try Data(contentsOf: URL(fileURLWithPath: Self.data + "/split_zhou_TinyShapes.json")))
+    /// Caption pairs from the tinyshapes training images, in a TSV beside them (its paths are
+    /// relative to its directory).
+    static let pairs: String = {
+        let split = try! JSONValue(parsing: try! Data(contentsOf: URL(fileURLWithPath: data + "/split_zhou_TinyShapes.json")))
         let rows = (split["train"]?.arrayValue ?? []).compactMap { $0.arrayValue }
         let tsv = rows.map { "\($0[0].stringValue!)\tthere is a \($0[2].stringValue!) here ." }.joined(separator: "\n")
-        let pairs = Self.output() + ".tsv"
-        try (tsv + "\n").write(toFile: pairs, atomically: true, encoding: .utf8)
-        // The TSV's paths are relative to its directory: put it beside the images.
-        let local = Self.data + "/pairs-\(UUID().uuidString).tsv"
-        try FileManager.default.copyItem(atPath: pairs, toPath: local)
-        let gram = ["train", "--model", fixture("tiny-clip"), "--method", "gram", "--pairs", local, "--max-steps", "2", "--domains", "2",
-                    "--classes-per-domain", "3", "--ways", "2", "--support-shots", "1", "--query-shots", "1", "--tasks-per-step", "3"]
-        let one = Self.output(), two = Self.output()
-        let r1 = try mpirun(1, [binary] + gram + ["--output", one]), r2 = try mpirun(2, [binary] + gram + ["--output", two])
-        #expect(r1.status == 0 && r2.status == 0, "\(r1)\n\(r2)")
+        let path = data + "/pairs-\(UUID().uuidString).tsv"
+        try! (tsv + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
+
+    /// GRAM meta-training on the tinyshapes pairs with the smallest task shape: 2 domains of 3
+    /// pseudo-classes, 2-way, 1 support and 1 query pair per class.
+    func gramJob(_ output: String, extra: [String] = []) -> [String] {
+        [binary, "train", "--model", fixture("tiny-clip"), "--method", "gram", "--pairs", Self.pairs, "--domains", "2",
+         "--classes-per-domain", "3", "--ways", "2", "--support-shots", "1", "--query-shots", "1", "--output", output] + extra
+    }
+
+    /// metrics.jsonl's lines as JSON objects.
+    static func metrics(_ output: String) throws -> [JSONValue] {
+        try String(contentsOfFile: output + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { try JSONValue(parsing: Data($0.utf8)) }
+    }
+
+    @Test func gramMetaTrainingIsRankCountIndependentAndInitialisesIVLP() throws {
+        var outputs: [String] = []
+        for ranks in 1...4 {
+            let out = Self.output()
+            let r = try mpirun(ranks, gramJob(out, extra: ["--max-steps", "2", "--tasks-per-step", "3"]))
+            #expect(r.status == 0, "-np \(ranks): \(r)")
+            outputs.append(out)
+        }
+        let one = outputs[0]
         #expect(Self.bytes(one + "/prompts.safetensors") != nil)
-        #expect(Self.bytes(one + "/prompts.safetensors") == Self.bytes(two + "/prompts.safetensors"))
+        for (i, out) in outputs.enumerated().dropFirst() {
+            #expect(Self.bytes(one + "/prompts.safetensors") == Self.bytes(out + "/prompts.safetensors"), "-np \(i + 1) differs from -np 1")
+        }
         // Downstream: IVLP with matching prompt shapes starts from it and uses its regulator.
         let ivlp = [binary, "train", "--model", fixture("tiny-clip"), "--split", Self.data + "/split_zhou_TinyShapes.json", "--method", "ivlp",
                     "--shots", "4", "--max-steps", "1", "--init", one + "/prompts.safetensors", "--set", "n_ctx_text=4", "--set", "n_ctx_vision=4",
@@ -183,6 +202,65 @@ import TestSupport
         #expect(down.status == 0, "\(down)")
         let mismatch = try runProcess(ivlp[0], Array(ivlp.dropFirst()) + ["--set", "n_ctx_text=2", "--output", Self.output()])
         #expect(mismatch.status == 1 && mismatch.stderr.contains("tensor 'text.ctx' has shape [4, 64], expected [2, 64]"), "\(mismatch)")
+    }
+
+    /// A default-length run (100 meta-steps) spends its warm-up tenth at the warm-up rates and
+    /// the rest on the cosine from the base rates, as its metrics.jsonl and progress lines say.
+    @Test func defaultGRAMRunTrainsAboveTheWarmupRates() throws {
+        let out = Self.output()
+        let r = try runProcess(binary, Array(gramJob(out, extra: ["--log-every", "1"]).dropFirst()))
+        #expect(r.status == 0, "\(r)")
+        let lines = try Self.metrics(out)
+        #expect(lines.compactMap { $0["step"]?.intValue } == Array(1...100))
+        let lr = lines.map { $0["lr"]?.doubleValue ?? .nan }, regulator = lines.map { $0["lr_regulator"]?.doubleValue ?? .nan }
+        // Warm-up: steps 1–10 at 1e-5 / 1e-6. Then the cosine over 90 steps: step 11 at the
+        // base rates exactly ((1 + cos 0)/2 = 1), step 56 at half (cos(π/2) ≈ 6e-17, hence the
+        // 1e-12 relative), and below the warm-up rate only in its last 3 (sin²(π(90 − k)/180) < 0.004 for k ≥ 87).
+        #expect(lr.prefix(10).allSatisfy { $0 == 1e-5 } && regulator.prefix(10).allSatisfy { $0 == 1e-6 }, "\(lr) \(regulator)")
+        #expect(lr[10] == 0.0025 && regulator[10] == 0.00025, "\(lr[10]) \(regulator[10])")
+        #expect(abs(lr[55] - 0.00125) <= 1e-12 * 0.00125 && abs(regulator[55] - 0.000125) <= 1e-12 * 0.000125, "\(lr[55]) \(regulator[55])")
+        #expect(lr.filter { $0 > 1e-5 }.count == 87 && regulator.filter { $0 > 1e-6 }.count == 87, "\(lr) \(regulator)")
+        #expect(r.stdout.contains("\nstep 11/100  loss.support ") && r.stdout.contains("  lr 0.0025  lr_regulator 0.00025  "), "\(r)")
+        #expect(r.stdout.contains("lr prompts: 10 warm-up step(s) at 1e-05, then a cosine from 0.0025 to 0 over 90 step(s)"), "\(r)")
+    }
+
+    /// A GRAM run resumed from its step-5 checkpoint ends byte-identical to the uninterrupted
+    /// run. The interrupted run is the uninterrupted one's directory with the checkpoints after
+    /// step 5 and the prompts removed: what a run stopped between steps 5 and 10 leaves
+    /// (`--max-steps` cannot stop it early, since the schedule is a function of the run's steps).
+    @Test func resumedGRAMRunEndsIdenticalToAnUninterruptedOne() throws {
+        let whole = Self.output(), split = Self.output()
+        let args = ["--max-steps", "20", "--tasks-per-step", "2", "--checkpoint-every", "5"]
+        let r = try mpirun(2, gramJob(whole, extra: args))
+        #expect(r.status == 0, "\(r)")
+        try FileManager.default.copyItem(atPath: whole, toPath: split)
+        for file in ["prompts.safetensors", "checkpoints/step-10.safetensors", "checkpoints/step-15.safetensors", "checkpoints/step-20.safetensors"] {
+            try FileManager.default.removeItem(atPath: split + "/" + file)
+        }
+        let resumed = try mpirun(2, gramJob(split, extra: args + ["--resume"]))
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stdout.contains("resumed from \(split)/checkpoints/step-5.safetensors at step 5"), "\(resumed)")
+        for file in ["prompts.safetensors", "checkpoints/step-10.safetensors", "checkpoints/step-20.safetensors"] {
+            #expect(Self.bytes(whole + "/" + file) != nil && Self.bytes(whole + "/" + file) == Self.bytes(split + "/" + file), "\(file)")
+        }
+    }
+
+    @Test(arguments: [
+        (["--set", "prompt_optim.warmup_epochs=2"], "metaprompt train: --set: GRAM is scheduled in meta-steps: use 'prompt_optim.warmup_steps', not 'prompt_optim.warmup_epochs'"),
+        (["--max-steps", "5", "--set", "regulator_optim.warmup_steps=5"], "metaprompt train: regulator_optim.warmup_steps is 5 but the run has 5 steps; the warm-up must be shorter than the run"),
+        (["--set", "prompt_optim.warmup_steps=2.5"], "metaprompt train: --set: 'prompt_optim.warmup_steps' must be a non-negative integer, found 2.5"),
+    ])
+    func gramWarmupSettingsAreCheckedBeforeTraining(_ extra: [String], _ message: String) throws {
+        let out = Self.output()
+        let r = try runProcess(binary, Array(gramJob(out, extra: extra).dropFirst()))
+        #expect(r.status == 1 && r.stderr == message + "\n", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: out), "\(out) was created")
+    }
+
+    @Test func warmupStepsAreGRAMsOnly() throws {
+        let r = try runProcess(binary, ["train", "--model", fixture("tiny-clip"), "--split", Self.data + "/split_zhou_TinyShapes.json", "--method", "ivlp",
+                                        "--set", "prompt_optim.warmup_steps=3", "--output", Self.output()])
+        #expect(r.status == 1 && r.stderr == "metaprompt train: --set: 'prompt_optim.warmup_steps' is GRAM's (meta-steps); ivlp is scheduled in epochs: use 'prompt_optim.warmup_epochs'\n", "\(r)")
     }
 
     /// PIDs of `metaprompt train` processes whose command line mentions `marker`.

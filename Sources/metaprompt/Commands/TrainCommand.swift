@@ -74,6 +74,10 @@ enum TrainCommand: Command {
         domain and Q query pairs from another; the prompt initialisation and the gradient
         regulator are meta-learned through the regulated inner steps (exact second order).
         Defaults: D 4, C 8, N 4, K 2, Q 2, 100 steps. The output plugs into --init.
+        Its schedule is per meta-step: prompt_optim.warmup_steps / regulator_optim.warmup_steps
+        (default a tenth of --max-steps, rounded down) at warmup_lr (1e-5 / 1e-6), then a
+        cosine from lr (0.0025 / 0.00025) to 0 over the remaining steps, e.g.
+        --set prompt_optim.warmup_steps=0 (warmup_epochs is for the other methods).
         """
 
     static func run(_ words: [String]) throws {

@@ -9,7 +9,7 @@
 #                                  GRAM + IVLP; 3 seeds;
 #                                  runs spread over the ranks; table, results.json, SVG charts
 #
-#   deploy/run.sh                  # the default demo (about 9½ minutes on 2 cores, see README)
+#   deploy/run.sh                  # the default demo (10-17 minutes on 2 cores, see README)
 #   deploy/run.sh --quick          # a smoke version: 1 seed, 300 pretraining steps, 2 epochs
 #   deploy/run.sh --long           # 3000 pretraining steps, 300 GRAM meta-steps
 #   NP=4 OUT=dir deploy/run.sh     # ranks (default 2) and output directory (default output/demo)

@@ -6,16 +6,6 @@ import Testing
 /// The KL divergence op against a hand-written Float64 reference of PyTorch's
 /// `F.kl_div(input, target, reduction="sum", log_target=True)` = Σ e^target·(target − input).
 @Suite struct LossTests {
-    /// Row-wise log-softmax in Float64.
-    static func logSoftmax(_ x: [Double], columns: Int) -> [Double] {
-        stride(from: 0, to: x.count, by: columns).flatMap { start -> [Double] in
-            let row = Array(x[start..<(start + columns)])
-            let m = row.max()!
-            let logSum = Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - m) }) + m
-            return row.map { $0 - logSum }
-        }
-    }
-
     static func logits(_ shape: [Int], seed: UInt64, scale: Float) -> Tensor {
         var stream = RandomStream(seed: seed, 7)
         return Tensor.normal(shape, stream: &stream) * scale
@@ -26,8 +16,8 @@ import Testing
     func klDivergenceMatchesTheFloat64Formula(rows: Int, columns: Int, scale: Float) {
         let z = Self.logits([rows, columns], seed: 1, scale: scale), z0 = Self.logits([rows, columns], seed: 2, scale: scale)
         let value = Tensor.klDivergence(z.logSoftmax(), logTarget: z0.logSoftmax()).scalar
-        let logP = Self.logSoftmax(z.storage.map(Double.init), columns: columns)
-        let logQ = Self.logSoftmax(z0.storage.map(Double.init), columns: columns)
+        let logP = logSoftmaxReference(z.storage.map(Double.init), columns: columns)
+        let logQ = logSoftmaxReference(z0.storage.map(Double.init), columns: columns)
         let reference = zip(logP, logQ).reduce(0) { $0 + Foundation.exp($1.1) * ($1.1 - $1.0) }
         // Float32 log-softmax rows carry ≈ |z|·2⁻²⁴ absolute error each; summed over ≤ 30
         // terms weighted by q (Σq = rows) the value is off by ≲ rows·|z|max·10⁻⁶ — allow 10⁻⁵
@@ -47,7 +37,7 @@ import Testing
     /// PyTorch's argument order: the model is `input`, so the sum is KL(q ‖ p), not KL(p ‖ q).
     @Test func klDivergenceIsTheDivergenceFromTheTarget() {
         let z = Self.logits([2, 4], seed: 4, scale: 3), z0 = Self.logits([2, 4], seed: 5, scale: 3)
-        let logP = Self.logSoftmax(z.storage.map(Double.init), columns: 4), logQ = Self.logSoftmax(z0.storage.map(Double.init), columns: 4)
+        let logP = logSoftmaxReference(z.storage.map(Double.init), columns: 4), logQ = logSoftmaxReference(z0.storage.map(Double.init), columns: 4)
         let klQP = zip(logP, logQ).reduce(0) { $0 + Foundation.exp($1.1) * ($1.1 - $1.0) }
         let klPQ = zip(logP, logQ).reduce(0) { $0 + Foundation.exp($1.0) * ($1.0 - $1.1) }
         let value = Double(Tensor.klDivergence(z.logSoftmax(), logTarget: z0.logSoftmax()).scalar)

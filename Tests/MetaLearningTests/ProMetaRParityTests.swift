@@ -60,7 +60,7 @@ import Training
     // 1.7e-5 of 38); 5e-5 of the max.
     static let gradientTolerance: Float = 5e-5
     // Meta-gradients go through a second backward pass (Hessian terms) and the updates built
-    // on them: 1e-4 of the max, as the issue asks.
+    // on them: 1e-4 of the max.
     static let metaTolerance: Float = 1e-4
 
     @Test func frozenTargetsMatch() throws {

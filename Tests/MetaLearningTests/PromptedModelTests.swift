@@ -31,16 +31,6 @@ import Training
         return (classifier, prompts, batch, target)
     }
 
-    /// Row-wise log-softmax in Float64.
-    static func logSoftmax(_ x: [Double], columns: Int) -> [Double] {
-        stride(from: 0, to: x.count, by: columns).flatMap { start -> [Double] in
-            let row = Array(x[start..<(start + columns)])
-            let m = row.max()!
-            let logSum = Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - m) }) + m
-            return row.map { $0 - logSum }
-        }
-    }
-
     @Test func logitTermMatchesTheOfficialFormulaInFloat64() throws {
         let (classifier, prompts, batch, target) = try Self.setup()
         let targets = FrozenTargets(text: target, images: FrozenTargets.images(of: batch.pixels, model: classifier))
@@ -51,7 +41,7 @@ import Training
         let v0 = targets.images.storage.map(Double.init), t0 = target.storage.map(Double.init)
         var z0 = [Double](repeating: 0, count: b * c)
         for i in 0..<b { for j in 0..<c { z0[i * c + j] = Double(classifier.logitScale) * (0..<p).reduce(0) { $0 + v0[i * p + $1] * t0[j * p + $1] } } }
-        let logP = Self.logSoftmax(losses.logits.storage.map(Double.init), columns: c), logQ = Self.logSoftmax(z0, columns: c)
+        let logP = logSoftmaxReference(losses.logits.storage.map(Double.init), columns: c), logQ = logSoftmaxReference(z0, columns: c)
         let reference = zip(logP, logQ).reduce(0) { $0 + Foundation.exp($1.1) * ($1.1 - $1.0) } / Double(b * c)
         // Float32 features and logits (|z| ≲ logit_scale ≈ 14) carry ~10⁻⁶ relative error; the
         // KL of two nearby distributions is a difference of such terms: allow 10⁻⁴ relative
@@ -72,8 +62,8 @@ import Training
         var stream = RandomStream(seed: 4, 1)
         let z = Tensor.normal([4, 5], std: 3, stream: &stream).requiringGrad(), z0 = Tensor.normal([4, 5], std: 3, stream: &stream).requiringGrad()
         let grads = gradients(of: TrainingLosses.logitDistillation(logits: z, zeroShotLogits: z0), withRespectTo: [z, z0])
-        let p = Self.logSoftmax(z.storage.map(Double.init), columns: 5).map(Foundation.exp)
-        let q = Self.logSoftmax(z0.storage.map(Double.init), columns: 5).map(Foundation.exp)
+        let p = logSoftmaxReference(z.storage.map(Double.init), columns: 5).map(Foundation.exp)
+        let q = logSoftmaxReference(z0.storage.map(Double.init), columns: 5).map(Foundation.exp)
         let closedForm = zip(p, q).map { Float(($0 - $1) / 20) }
         // Float32 softmax ≈ 10⁻⁷ absolute per entry, /20: allow 10⁻⁷ absolute (entries ≲ 0.05).
         let exact = compare(grads[0].storage, closedForm, Tolerance(atol: 1e-7, rtol: 1e-5))

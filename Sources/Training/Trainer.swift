@@ -256,25 +256,28 @@ public final class Trainer {
     public static func evaluate(_ evaluation: Evaluation, source: DatasetSource, subset: ClassSubset, prompts: EvaluationPrompts,
                                 fields: [(String, JSONValue)], log: RunLog, outputDirectory: String,
                                 newClassOutput: String?, echo: Bool = true) throws -> [ClassSubset: Double] {
+        precondition(newClassOutput == nil || subset == .base, "new classes are evaluated after base training only, not after \(subset.rawValue)")
         var results = JSONObject()
         var accuracy: [ClassSubset: Double] = [:]
-        for part in [subset] + (newClassOutput == nil ? [] : [.new]) {
+        /// Evaluates `part`, its Dassl lines to `target`, its numbers into this run's results.
+        func run(_ part: ClassSubset, lines target: RunLog) throws -> (EvaluationSet, EvaluationResult) {
             let set = try EvaluationSet.load(source, split: .test, subset: part)
             let result = try evaluation.run(set, prompts: prompts)
-            let target = part == subset ? log : try RunLog(directory: newClassOutput!, enabled: true, echo: echo)
             for line in EvaluationRecord.lines(result, split: .test) { target.say(line) }
-            if part != subset {
-                let json = EvaluationRecord.json(result, set: set, dataset: EvaluationRecord.datasetName(source), fields: fields)
-                try AtomicFile.write(json.serialized(pretty: true) + "\n", to: (newClassOutput! as NSString).appendingPathComponent("results.json"))
-            }
             accuracy[part] = result.metrics.accuracy
             results[part.rawValue] = .object(JSONObject([("accuracy", .double(result.metrics.accuracy)), ("error", .double(result.metrics.error)),
                                                          ("macro_f1", .double(result.metrics.macroF1)), ("total", .int(Int64(result.metrics.total))),
                                                          ("correct", .int(Int64(result.metrics.correct))), ("classes", .int(Int64(set.classNames.count)))]))
+            return (set, result)
         }
-        if let base = accuracy[.base], let new = accuracy[.new] {
-            results["harmonic_mean"] = .double(EvaluationSummary(base: base, new: new).harmonicMean)
-            if let newClassOutput { results["new_results"] = .string((newClassOutput as NSString).appendingPathComponent("results.json")) }
+        _ = try run(subset, lines: log)
+        if let newClassOutput {
+            let (set, result) = try run(.new, lines: try RunLog(directory: newClassOutput, enabled: true, echo: echo))
+            let newResults = (newClassOutput as NSString).appendingPathComponent("results.json")
+            let json = EvaluationRecord.json(result, set: set, dataset: EvaluationRecord.datasetName(source), fields: fields)
+            try AtomicFile.write(json.serialized(pretty: true) + "\n", to: newResults)
+            results["harmonic_mean"] = .double(EvaluationSummary(base: accuracy[.base]!, new: accuracy[.new]!).harmonicMean)
+            results["new_results"] = .string(newResults)
         }
         for (key, value) in fields { results[key] = value }
         try AtomicFile.write(JSONValue.object(results).serialized(pretty: true) + "\n",

@@ -281,9 +281,11 @@ TABLES = {
 
 
 def write_tables(directory):
-    for file, build in TABLES.items():
+    # Every table is built before any file is written, so a failure leaves the directory alone.
+    contents = {file: build() for file, build in TABLES.items()}
+    for file, text in contents.items():
         with open(os.path.join(directory, file), "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(build())
+            handle.write(text)
 
 
 def main():

@@ -72,7 +72,7 @@ enum MojibakeCharacterClasses {
         0x201E...0x201E,  // DOUBLE LOW-9 QUOTATION MARK
         0x2022...0x2022,  // BULLET
         0x2039...0x2039,  // SINGLE LEFT-POINTING ANGLE QUOTATION MARK
-        0xF8FF...0xF8FF,  // <control-F8FF>
+        0xF8FF...0xF8FF,  // <private-use-F8FF>
     ]
 
     /// `end_punctuation`

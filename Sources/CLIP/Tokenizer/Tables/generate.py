@@ -135,8 +135,13 @@ def camel_case(name):
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+# Unicode's code point labels (The Unicode Standard, section 4.8) for code points without a name.
+CODE_POINT_LABELS = {"Cc": "control", "Co": "private-use", "Cs": "surrogate", "Cn": "reserved"}
+
+
 def character_name(value):
-    return unicodedata.name(chr(value), f"<control-{value:04X}>")
+    name = unicodedata.name(chr(value), None)
+    return name or f"<{CODE_POINT_LABELS[unicodedata.category(chr(value))]}-{value:04X}>"
 
 
 def ranges(character_class, every_character):

@@ -35,23 +35,40 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CJPEG", "AutoDiff", "TensorIO"]),
         // Methods: prompt tuning, ProMetaR, GRAM. Depends on a model protocol, not on CLIP.
         .target(name: "MetaLearning", dependencies: ["AutoDiff"]),
-        // Glue for training runs: CLIP as a PromptedModel, zero-shot targets, method steps.
-        .target(name: "Training", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets", "Distributed"]),
+        // CLIP as MetaLearning's PromptedModel (class prompts, frozen targets), method
+        // configuration and construction, a model directory loaded (CLIPBundle).
+        .target(name: "CLIPAdapter", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets"]),
+        // Evaluation and reports: test accuracy with template, ensemble or learned prompts,
+        // Dassl's log lines and results files, base-to-new summaries, tables and SVG charts.
+        .target(name: "Evaluation", dependencies: ["AutoDiff", "TensorIO", "CLIP", "Datasets", "CLIPAdapter"]),
+        // Training runs: the loop shared by every run (resume, checkpoints, logs), prompt
+        // training, GRAM meta-training, the task reduction over ranks, the base-to-new sweep.
+        .target(name: "Training", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets", "Distributed", "CLIPAdapter", "Evaluation"]),
+        // Contrastive pretraining of the demo's tiny CLIP, on the Training loop.
+        .target(name: "Pretraining", dependencies: ["AutoDiff", "TensorIO", "CLIP", "Datasets", "Distributed", "Training"]),
         // MPI communicator (and its single-process twin). Knows nothing of CLIP.
         .target(name: "Distributed", dependencies: ["CMPI"]),
         // The built-in synthetic vision-language world: renderer, captions, domains, JPEG writer.
         .target(name: "World", dependencies: ["AutoDiff", "TensorIO", "Datasets"]),
         .executableTarget(name: "metaprompt",
-                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "Training", "World", "CBLAS"]),
+                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "CLIPAdapter",
+                                         "Evaluation", "Training", "Pretraining", "World"]),
 
-        .target(name: "TestSupport", dependencies: ["AutoDiff"]),
+        .target(name: "TestSupport", dependencies: ["AutoDiff", "Distributed"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),
-        .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "CLIP", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "AutoDiff", "TensorIO", "TestSupport"]),
-        .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "TestSupport", "Training", "CLIP", "AutoDiff", "Distributed"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "AutoDiff", "TestSupport"]),
+        .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "CLIPAdapter", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "CLIPAdapterTests", dependencies: ["CLIPAdapter", "MetaLearning", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIPAdapter", "CLIP", "Datasets", "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "CLIPAdapter", "MetaLearning", "CLIP", "Datasets", "Distributed",
+                                                          "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "PretrainingTests", dependencies: ["Pretraining", "Training", "CLIP", "Datasets", "Distributed", "AutoDiff", "TestSupport"]),
+        .testTarget(name: "WorldTests", dependencies: ["World", "Pretraining", "Training", "Evaluation", "CLIPAdapter", "CLIP", "Datasets",
+                                                       "Distributed", "AutoDiff", "TestSupport"]),
         .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]
 )

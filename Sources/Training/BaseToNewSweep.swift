@@ -1,7 +1,9 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
 import MetaLearning
 import TensorIO
@@ -140,7 +142,7 @@ public struct BaseToNewSweep {
         case .zeroShot(let template):
             // CoOp's ZeroshotCLIP runs are evaluation-only: the test block, no training lines.
             let log = try RunLog(directory: dir, enabled: true, echo: false)
-            let evaluation = try Evaluation(modelDirectory: modelDirectory)
+            let evaluation = try Evaluator(modelDirectory: modelDirectory)
             try Trainer.evaluate(evaluation, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
                                  fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
                                  newClassOutput: newDir, echo: false)

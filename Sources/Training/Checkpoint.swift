@@ -1,4 +1,5 @@
 import AutoDiff
+import CLIPAdapter
 import Distributed
 import Foundation
 import MetaLearning

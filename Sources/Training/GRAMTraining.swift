@@ -1,7 +1,9 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
 import MetaLearning
 import TensorIO
@@ -81,7 +83,7 @@ public final class GRAMTrainer {
                          try o.method.regulatorOptimizer.stepSchedule(steps: o.steps, group: "regulator_optim"))
         let log = try RunLog(directory: o.outputDirectory, enabled: isRoot, echo: o.printsProgress)
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
-        let loaded = try Evaluation(modelDirectory: o.modelDirectory)
+        let loaded = try CLIPBundle(directory: o.modelDirectory)
         let (model, tokenizer, preprocessor) = (loaded.model, loaded.tokenizer, loaded.preprocessor)
         let pairs = try ImageCaptionPairs.read(o.pairsFile)
         guard o.domains >= 2, pairs.count >= o.domains else {

@@ -1,7 +1,9 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
 import MetaLearning
 import TensorIO
@@ -129,7 +131,7 @@ public final class Trainer {
         let log = try RunLog(directory: o.outputDirectory, enabled: isRoot, echo: o.printsProgress)
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
 
-        let loaded = try Evaluation(modelDirectory: o.modelDirectory)
+        let loaded = try CLIPBundle(directory: o.modelDirectory)
         let (model, tokenizer, preprocessor) = (loaded.model, loaded.tokenizer, loaded.preprocessor)
         let augmentation = TrainingAugmentation(matching: preprocessor, cropScale: o.cropScale)
         let data = try o.source.load(shots: o.shots, seed: o.seed, subset: o.subsample)
@@ -215,7 +217,7 @@ public final class Trainer {
         if isRoot && o.evaluate {
             log.say("Deploy the last-epoch model")
             let promptsPath = (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors")
-            try Self.evaluate(loaded, source: o.source, subset: o.subsample,
+            try Self.evaluate(Evaluator(loaded), source: o.source, subset: o.subsample,
                               prompts: try EvaluationPrompts.load(contentsOf: promptsPath, configuration: loaded.model.configuration),
                               fields: [("method", .string(o.method.method)), ("prompts", .string(promptsPath))],
                               log: log, outputDirectory: o.outputDirectory,
@@ -232,7 +234,7 @@ public final class Trainer {
     /// and the new accuracy and harmonic mean also in this run's results.json.
     /// - Returns: accuracy (%) by subset.
     @discardableResult
-    public static func evaluate(_ evaluation: Evaluation, source: DatasetSource, subset: ClassSubset, prompts: EvaluationPrompts,
+    public static func evaluate(_ evaluation: Evaluator, source: DatasetSource, subset: ClassSubset, prompts: EvaluationPrompts,
                                 fields: [(String, JSONValue)], log: RunLog, outputDirectory: String,
                                 newClassOutput: String?, echo: Bool = true) throws -> [ClassSubset: Double] {
         precondition(newClassOutput == nil || subset == .base, "new classes are evaluated after base training only, not after \(subset.rawValue)")

@@ -1,9 +1,9 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import MetaLearning
-import Testing
 import TestSupport
-import Training
+import Testing
 
 @Suite struct GRAMTests {
     static let model = Result { try CLIPModel(directory: fixture("tiny-clip")) }

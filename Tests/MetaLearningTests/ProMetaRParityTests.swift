@@ -1,10 +1,10 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import MetaLearning
 import TensorIO
-import Testing
 import TestSupport
-import Training
+import Testing
 
 /// One full ProMetaR iteration replayed from Tests/Fixtures/prometar_step.* (the official
 /// trainer's semantics re-implemented on Hugging Face CLIP in PyTorch, fp32).

@@ -1,10 +1,10 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Foundation
 import MetaLearning
-import Testing
 import TestSupport
-import Training
+import Testing
 
 /// PromptSRC's logit term, `TrainingLosses.logitDistillation` and its place in the loss, on
 /// the tiny CLIP fixture, against a hand-written Float64 reference of the official formula

@@ -1,8 +1,11 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
+import Pretraining
 import Testing
 import Training
 import World

@@ -24,4 +24,13 @@ public enum BLAS {
     /// Matrix-product flops issued by the engine since the process started (2·M·N·K per
     /// product), for benchmarks. Unsynchronised: meaningful when one thread runs the engine.
     nonisolated(unsafe) public static var flops = 0
+
+    /// `C = op(A)·op(B)` straight through `cblas_sgemm` (row-major, C overwritten, not counted
+    /// in ``flops``): the raw rate benchmarks compare the engine against.
+    public static func sgemm(_ a: [Float], _ b: [Float], _ c: inout [Float], m: Int, n: Int, k: Int,
+                             transposeA: Bool = false, transposeB: Bool = false) {
+        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "sgemm \(m)×\(k)·\(k)×\(n) on buffers of \(a.count), \(b.count), \(c.count)")
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, &c, Int32(n))
+    }
 }

@@ -1,5 +1,4 @@
 import AutoDiff
-import CBLAS
 import CLIP
 import Foundation
 
@@ -13,7 +12,7 @@ enum BenchCommand: Command {
                metaprompt bench step [--model M] [--batch B] [--classes C] [--threads N] [--repeats N]
                metaprompt bench scaling [--model M] [--steps N] [--tasks-per-rank K] [--first-order]
 
-        kernels — times, in this process: raw cblas_sgemm at ViT-B/16 MLP shapes (197×768·768×3072 and
+        kernels — times, in this process: raw sgemm at ViT-B/16 MLP shapes (197×768·768×3072 and
         197×3072·3072×768); the engine's linear layer forward + backward on the same shapes as
         a fraction of the three raw sgemm calls it needs; attention forward + backward
         (12 heads, 197 tokens, 64 dims); and the engine's overhead per small op.
@@ -143,9 +142,7 @@ struct KernelBenchmark {
     func rawGemmSeconds(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool) -> Double {
         var c = [Float](repeating: 0, count: m * n)
         return medianSeconds(repeats: repeats) {
-            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                        0, &c, Int32(n))
+            BLAS.sgemm(a, b, &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         }
     }
 
@@ -172,12 +169,9 @@ struct KernelBenchmark {
         var y0 = [Float](repeating: 0, count: t * o), dx = [Float](repeating: 0, count: t * i)
         var dw = [Float](repeating: 0, count: o * i)
         let raw = medianSeconds(repeats: repeats) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(o), Int32(i), 1,
-                        x.storage, Int32(i), w.storage, Int32(i), 0, &y0, Int32(o))
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(i), Int32(o), 1,
-                        dy.storage, Int32(o), w.storage, Int32(i), 0, &dx, Int32(i))
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o), Int32(i), Int32(t), 1,
-                        dy.storage, Int32(o), x.storage, Int32(i), 0, &dw, Int32(i))
+            BLAS.sgemm(x.storage, w.storage, &y0, m: t, n: o, k: i, transposeB: true)
+            BLAS.sgemm(dy.storage, w.storage, &dx, m: t, n: i, k: o)
+            BLAS.sgemm(dy.storage, x.storage, &dw, m: o, n: i, k: t, transposeA: true)
         }
         let engine = medianSeconds(repeats: repeats) {
             let y = Tensor.linear(x, weight: w, bias: b)

@@ -1,5 +1,4 @@
 import AutoDiff
-import CBLAS
 import CLIP
 import Foundation
 
@@ -34,8 +33,7 @@ struct CLIPBenchmark {
         let a = Tensor.normal([rows, c.vision.width], stream: &stream), b = Tensor.normal([c.vision.mlpWidth, c.vision.width], stream: &stream)
         var out = [Float](repeating: 0, count: rows * c.vision.mlpWidth)
         let gemm = medianSeconds(repeats: max(repeats, 5)) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(c.vision.mlpWidth), Int32(c.vision.width), 1,
-                        a.storage, Int32(c.vision.width), b.storage, Int32(c.vision.width), 0, &out, Int32(c.vision.mlpWidth))
+            BLAS.sgemm(a.storage, b.storage, &out, m: rows, n: c.vision.mlpWidth, k: c.vision.width, transposeB: true)
         }
         let sgemmRate = 2 * Double(rows * c.vision.width * c.vision.mlpWidth) / gemm
         print(String(format: "sgemm %d×%d·%d×%d: %.1f GFLOP/s", rows, c.vision.width, c.vision.width, c.vision.mlpWidth, sgemmRate / 1e9))

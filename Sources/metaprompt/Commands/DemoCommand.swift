@@ -1,5 +1,7 @@
 import AutoDiff
+import CLIPAdapter
 import Distributed
+import Evaluation
 import Foundation
 import Training
 

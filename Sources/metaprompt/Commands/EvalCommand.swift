@@ -1,6 +1,8 @@
 import AutoDiff
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
 import TensorIO
 import Training
@@ -117,7 +119,7 @@ enum EvalCommand: Command {
 
         let set = try EvaluationSet.load(source, split: split, subset: subset)
         BLAS.setThreadCount(threads)
-        let evaluation = try Evaluation(modelDirectory: directory, batchSize: batchSize)
+        let evaluation = try Evaluator(modelDirectory: directory, batchSize: batchSize)
         let prompts: EvaluationPrompts
         if let path = args.string("prompts") {
             prompts = try EvaluationPrompts.load(contentsOf: path, configuration: evaluation.model.configuration)

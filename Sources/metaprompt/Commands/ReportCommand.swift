@@ -1,3 +1,5 @@
+import CLIPAdapter
+import Evaluation
 import Foundation
 import TensorIO
 import Training

@@ -1,6 +1,8 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Distributed
+import Evaluation
 import Foundation
 import MetaLearning
 import Training

@@ -1,5 +1,7 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
+import Evaluation
 import Foundation
 import MetaLearning
 import Training

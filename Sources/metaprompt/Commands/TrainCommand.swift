@@ -1,6 +1,8 @@
 import AutoDiff
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
 import TensorIO
 import Training

@@ -1,7 +1,10 @@
 import AutoDiff
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
+import Pretraining
 import TensorIO
 import Training
 import World

@@ -74,7 +74,7 @@ public enum MethodFactory {
     /// CLIP's "a photo of a {name}." when the text tower has no prompt.
     public static func classifier(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String]) -> CLIPClassifier {
         if c.textTokens == 0 {
-            return CLIPClassifier(model: model, classTokens: tokenizer.tokenize(classNames.map { ClassPrompt.fill(EvaluationPrompts.defaultTemplate, $0) },
+            return CLIPClassifier(model: model, classTokens: tokenizer.tokenize(classNames.map { ClassPrompt.fill(ClassPrompt.defaultTemplate, $0) },
                                                                                 contextLength: model.configuration.contextLength))
         }
         return CLIPClassifier(model: model, tokenizer: tokenizer, classNames: classNames, contextTokens: c.textTokens)

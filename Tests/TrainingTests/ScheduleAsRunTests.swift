@@ -1,9 +1,11 @@
 import AutoDiff
+import CLIPAdapter
 import Distributed
+import Evaluation
 import Foundation
 import TensorIO
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// ProMetaR's default regulator schedule is the one its official trainer runs: the scheduler

@@ -1,3 +1,4 @@
+import CLIPAdapter
 import Foundation
 import TensorIO
 

@@ -1,6 +1,7 @@
 import AutoDiff
 import CLIP
 import Datasets
+import CLIPAdapter
 import Foundation
 
 /// Evaluates a frozen CLIP model, zero-shot or with learned prompts, on labelled images —
@@ -12,12 +13,12 @@ import Foundation
 /// activations plus the (N, C) logits, or only the predictions when logits are not kept.
 ///
 /// ```swift
-/// let evaluation = try Evaluation(modelDirectory: "clip-vit-base-patch16")
+/// let evaluation = try Evaluator(modelDirectory: "clip-vit-base-patch16")
 /// let set = try EvaluationSet.load(.standard(.oxfordPets, root: "$DATA"), subset: .new)
 /// let result = try evaluation.run(set, prompts: .template(EvaluationPrompts.defaultTemplate))
 /// print(result.metrics.dasslReport().joined(separator: "\n"))
 /// ```
-public struct Evaluation: Sendable {
+public struct Evaluator: Sendable {
     public let model: CLIPModel
     public let tokenizer: CLIPTokenizer
     public let preprocessor: CLIPPreprocessor
@@ -27,41 +28,18 @@ public struct Evaluation: Sendable {
     /// Text rows encoded per forward pass (class prompts; an ensemble is C × T rows).
     static let textBatch = 256
 
-    /// - Precondition: the preprocessor crops to the model's square input; `batchSize ≥ 1`.
-    public init(model: CLIPModel, tokenizer: CLIPTokenizer, preprocessor: CLIPPreprocessor, batchSize: Int = 32) {
-        let s = model.configuration.imageSize
-        precondition(preprocessor.cropWidth == s && preprocessor.cropHeight == s,
-                     "preprocessing crops to \(preprocessor.cropWidth)x\(preprocessor.cropHeight) but the model takes \(s)x\(s)")
+    /// - Precondition: `batchSize ≥ 1`.
+    public init(_ bundle: CLIPBundle, batchSize: Int = 32) {
         precondition(batchSize >= 1, "batch size must be positive, got \(batchSize)")
-        self.model = model
-        self.tokenizer = tokenizer
-        self.preprocessor = preprocessor
+        self.model = bundle.model
+        self.tokenizer = bundle.tokenizer
+        self.preprocessor = bundle.preprocessor
         self.batchSize = batchSize
     }
 
-    /// Loads the model, its tokenizer and its preprocessing from a Hugging Face CLIP directory.
-    /// Without `preprocessor_config.json` (an OpenAI state dict) the preprocessing is
-    /// `clip._transform(image size)`: OpenAI's constants, resize and crop to the model's size.
-    ///
-    /// - Throws: `CLIPError`/`SafeTensorsError`/`TokenizerError`/`DatasetError` naming the file;
-    ///   ``EvaluationError/preprocessorMismatch(path:message:)`` when the preprocessing does
-    ///   not produce the model's input size.
+    /// The evaluator of a Hugging Face CLIP directory (``CLIPBundle/init(directory:)``).
     public init(modelDirectory: String, batchSize: Int = 32) throws {
-        let model = try CLIPModel(directory: modelDirectory)
-        let tokenizer = try CLIPTokenizer(modelDirectory: modelDirectory)
-        let configPath = (modelDirectory as NSString).appendingPathComponent("preprocessor_config.json")
-        let s = model.configuration.imageSize
-        let preprocessor: CLIPPreprocessor
-        if FileManager.default.fileExists(atPath: configPath) {
-            preprocessor = try CLIPPreprocessor(configFile: configPath)
-            guard preprocessor.cropWidth == s, preprocessor.cropHeight == s else {
-                throw EvaluationError.preprocessorMismatch(
-                    path: configPath, message: "crop_size \(preprocessor.cropWidth)x\(preprocessor.cropHeight) differs from the model's image size \(s)x\(s)")
-            }
-        } else {
-            preprocessor = CLIPPreprocessor(shortestEdge: s, cropSize: s)
-        }
-        self.init(model: model, tokenizer: tokenizer, preprocessor: preprocessor, batchSize: batchSize)
+        self.init(try CLIPBundle(directory: modelDirectory), batchSize: batchSize)
     }
 
     // MARK: Class features

@@ -1,11 +1,12 @@
 import AutoDiff
 import CLIP
 import Foundation
-import Testing
+import Pretraining
 import TestSupport
+import Testing
 import Training
 
-@Suite struct PretrainingTests {
+@Suite struct PretrainingObjectiveTests {
     static let words = ["a", "red", "green", "blue", "yellow", "square", "."]
 
     /// A model small enough for finite differences: width 8, one layer, 8-pixel images.

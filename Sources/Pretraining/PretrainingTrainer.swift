@@ -4,6 +4,7 @@ import Datasets
 import Distributed
 import Foundation
 import TensorIO
+import Training
 
 /// Contrastive pretraining of a tiny CLIP from scratch, data-parallel over the ranks of a job,
 /// ending in a Hugging Face CLIP directory.

@@ -1,6 +1,7 @@
 import AutoDiff
 import Distributed
 import Foundation
+import Pretraining
 import Testing
 import Training
 

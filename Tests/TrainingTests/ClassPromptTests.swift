@@ -1,11 +1,13 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Datasets
 import Distributed
+import Evaluation
 import Foundation
 import TensorIO
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// Class names with underscores are prompted as the official trainers prompt them
@@ -13,6 +15,7 @@ import Training
 @Suite struct ClassPromptTests {
     static let spaced = ["golden retriever", "tabby cat", "sports car", "hot air balloon", "sunflower"]
     static let underscored = ["golden_retriever", "tabby_cat", "sports_car", "hot_air_balloon", "sunflower"]
+    static let evaluation = Result { try Evaluator(modelDirectory: fixture("tiny-clip"), batchSize: 4) }
 
     @Test func fillReplacesUnderscoresInTheNameOnly() {
         #expect(ClassPrompt.name("american_pit_bull_terrier") == "american pit bull terrier")
@@ -27,7 +30,7 @@ import Training
     /// summation order: 1e-6 on unit-norm features is ~10 float32 ulps, far below the
     /// ~0.1 differences the underscored tokens give (measured with the rule removed).
     @Test func underscoredNamesGiveTheSameClassFeaturesAsSpaces() throws {
-        let evaluation = try EvaluationTests.evaluation.get()
+        let evaluation = try Self.evaluation.get()
         let c = evaluation.model.configuration
         var stream = RandomStream(seed: 7, 1)
         let text = TowerPrompts(context: Tensor.normal([2, c.text.width], std: 0.02, stream: &stream), deep: [])
@@ -47,7 +50,7 @@ import Training
 
     /// Training's class prompts and its regulariser target (60 templates) use the same rule.
     @Test func trainingClassPromptsAndTextTargetUseTheSpacedNames() throws {
-        let evaluation = try EvaluationTests.evaluation.get()
+        let evaluation = try Self.evaluation.get()
         let (model, tokenizer) = (evaluation.model, evaluation.tokenizer)
         for method in ["coop", "vpt", "prometar"] {
             let c = try MethodConfiguration.defaults(for: method)

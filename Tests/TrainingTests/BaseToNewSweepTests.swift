@@ -1,10 +1,12 @@
 import AutoDiff
+import CLIPAdapter
 import Distributed
+import Evaluation
 import Foundation
 import Synchronization
 import TensorIO
-import Testing
 import TestSupport
+import Testing
 import Training
 
 @Suite struct BaseToNewSweepTests {

@@ -1,5 +1,6 @@
+import CLIPAdapter
+import Evaluation
 import Testing
-import Training
 
 /// Dassl's `Classification` evaluator semantics and print format, and the base-to-new HM.
 @Suite struct EvaluationMetricsTests {

@@ -6,8 +6,6 @@ public enum EvaluationError: Error, CustomStringConvertible, Sendable, Equatable
     case badPrompts(path: String, message: String)
     /// The chosen split of the dataset holds no image (after base/new subsampling).
     case emptySplit(split: String, listFile: String)
-    /// The model directory's preprocessing does not produce the model's input size.
-    case preprocessorMismatch(path: String, message: String)
     /// A zero-shot template without the `{}` slot for the class name.
     case templateWithoutPlaceholder(template: String)
     /// A results file (for the base-to-new summary) that cannot be used.
@@ -19,8 +17,6 @@ public enum EvaluationError: Error, CustomStringConvertible, Sendable, Equatable
             "\(path): \(message)"
         case let .emptySplit(split, listFile):
             "\(listFile): the \(split) split holds no images"
-        case let .preprocessorMismatch(path, message):
-            "\(path): \(message)"
         case let .templateWithoutPlaceholder(template):
             "template '\(template)' has no '{}' for the class name"
         case let .badResults(path, message):

@@ -8,6 +8,9 @@
 /// them as they are, and every prompt the project tokenises — class prompts, zero-shot
 /// templates, the regularisers' text targets — is built by ``fill(_:_:)``.
 public enum ClassPrompt {
+    /// CLIP's default zero-shot prompt, also the class prompt of methods without a text prompt.
+    public static let defaultTemplate = "a photo of a {}."
+
     /// The class name as the prompt says it: underscores become spaces.
     public static func name(_ className: String) -> String {
         className.replacingOccurrences(of: "_", with: " ")

@@ -1,5 +1,6 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import TensorIO
 
 /// How an evaluation makes its class features (text side) and, for learned prompts, what the
@@ -27,8 +28,8 @@ public enum EvaluationPrompts: Sendable {
     /// with the context in place of the X's; without one, "a photo of a {name}.".
     case learned(text: TowerPrompts?, vision: TowerPrompts?)
 
-    /// CLIP's default zero-shot prompt.
-    public static let defaultTemplate = "a photo of a {}."
+    /// CLIP's default zero-shot prompt (``ClassPrompt/defaultTemplate``).
+    public static let defaultTemplate = ClassPrompt.defaultTemplate
 
     /// The 60-template ensemble with CLIP's averaging.
     public static var imageNetEnsemble: EvaluationPrompts { .ensemble(templates: ImageNetTemplates.all, averaging: .normalized) }

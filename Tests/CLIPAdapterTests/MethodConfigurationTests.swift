@@ -1,8 +1,8 @@
+import CLIPAdapter
 import Foundation
 import MetaLearning
 import TensorIO
 import Testing
-import Training
 
 @Suite struct MethodConfigurationTests {
     /// PromptSRC's base-to-new config (`configs/trainers/PromptSRC/vit_b16_c2_ep20_batch4_4+4ctx.yaml`).

@@ -1,3 +1,4 @@
+import CLIPAdapter
 import Datasets
 import Foundation
 import TensorIO

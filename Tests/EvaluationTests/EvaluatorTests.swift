@@ -1,17 +1,18 @@
 import AutoDiff
 import CLIP
+import CLIPAdapter
 import Datasets
+import Evaluation
 import Foundation
 import TensorIO
-import Testing
 import TestSupport
-import Training
+import Testing
 
 /// `Evaluation` on the shipped fixtures: zero-shot on tinyshapes against PyTorch
 /// (`preprocess.*`), learned IVLP prompts against `ivlp.*`, the ensemble's two averagings,
 /// and the errors a user meets (bad prompts files, missing split file or image).
-@Suite struct EvaluationTests {
-    static let evaluation = Result { try Evaluation(modelDirectory: fixture("tiny-clip"), batchSize: 4) }
+@Suite struct EvaluatorTests {
+    static let evaluation = Result { try Evaluator(modelDirectory: fixture("tiny-clip"), batchSize: 4) }
     static let tinyshapes = DatasetSource.custom(splitFile: fixture("tinyshapes/split_zhou_TinyShapes.json"),
                                                  imageRoot: fixture("tinyshapes"))
 

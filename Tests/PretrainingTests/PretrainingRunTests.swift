@@ -3,9 +3,10 @@ import CLIP
 import Datasets
 import Distributed
 import Foundation
+import Pretraining
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// Short pretraining runs on a synthetic world: one square of one of four colours on a grey
@@ -104,22 +105,9 @@ import Training
                 let s = Self.sample(seed: 3, index: i)
                 return (s.image, s.caption)
             }
-            let group = InProcessGroup(size: ranks)
-            let results = Mutex<[Int: Result<[String: [Float]], any Error>]>([:])
-            let done = DispatchSemaphore(value: 0)
-            for rank in 0..<ranks {
-                let options = options
-                Thread {
-                    let result = Result {
-                        try PretrainingTrainer(options: options, communicator: InProcessCommunicator(group: group, rank: rank), sample: sample)
-                            .run().weights.mapValues(\.storage)
-                    }
-                    results.withLock { $0[rank] = result }
-                    done.signal()
-                }.start()
+            return try inProcessJob(ranks: ranks) { [options] communicator in
+                try PretrainingTrainer(options: options, communicator: communicator, sample: sample).run().weights.mapValues(\.storage)
             }
-            for _ in 0..<ranks { done.wait() }
-            return try results.withLock { r in try (0..<ranks).map { try r[$0]!.get() } }
         }
         let one = try run(ranks: 1)[0]
         for (rank, weights) in try run(ranks: 2).enumerated() {
@@ -162,82 +150,6 @@ extension PretrainingRunTests {
             }.run()
         } throws: { error in
             (error as? TrainingError)?.description.contains("'a purple square .'") == true
-        }
-    }
-}
-
-/// The shared state of an in-process job: each collective is a gather of every rank's value
-/// under a lock, after which each rank combines the values in rank order.
-final class InProcessGroup: @unchecked Sendable {
-    let size: Int
-    private let condition = NSCondition()
-    private var slots: [Any?]
-    private var results: [Any] = []
-    private var arrived = 0
-    private var generation = 0
-
-    init(size: Int) {
-        self.size = size
-        slots = Array(repeating: nil, count: size)
-    }
-
-    /// Every rank's `value`, in rank order, once all ranks have called.
-    func gather(rank: Int, _ value: Any) -> [Any] {
-        condition.lock()
-        defer { condition.unlock() }
-        let mine = generation
-        slots[rank] = value
-        arrived += 1
-        if arrived == size {
-            results = slots.map { $0! }
-            arrived = 0
-            generation += 1
-            condition.broadcast()
-        } else {
-            while generation == mine { condition.wait() }
-        }
-        return results
-    }
-}
-
-/// One rank of an ``InProcessGroup``: sums in rank order, as a fixed-order MPI reduction would.
-final class InProcessCommunicator: Communicator, @unchecked Sendable {
-    let group: InProcessGroup
-    let rank: Int
-    var size: Int { group.size }
-
-    init(group: InProcessGroup, rank: Int) {
-        self.group = group
-        self.rank = rank
-    }
-
-    private func combine<T>(_ buffer: [T], _ f: (T, T) -> T) -> [T] {
-        let all = group.gather(rank: rank, buffer).map { $0 as! [T] }
-        return all.dropFirst().reduce(all[0]) { zip($0, $1).map(f) }
-    }
-
-    func allReduceSum(_ buffer: inout [Float]) throws { buffer = combine(buffer, +) }
-    func allReduceSum(_ buffer: inout [Int64]) throws { buffer = combine(buffer, &+) }
-    func allReduceMax(_ buffer: inout [Float]) throws { buffer = combine(buffer, Swift.max) }
-    func allGather(_ buffer: [Float]) throws -> [Float] { group.gather(rank: rank, buffer).flatMap { $0 as! [Float] } }
-    func broadcast(_ buffer: inout [Float], root: Int) throws { buffer = group.gather(rank: rank, buffer)[root] as! [Float] }
-    func barrier() throws { _ = group.gather(rank: rank, 0) }
-    func abort(_ message: String, code: Int32) -> Never { fatalError(message) }
-}
-
-/// The fixed-point conversion `DeterministicMean` sums with is exactly round-half-even.
-@Suite struct FixedPointTests {
-    @Test func fixedPointRoundsHalfToEvenLikeLibm() {
-        var cases: [Double] = [0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, 4_503_599_627_370_495.5,
-                               4_503_599_627_370_496, -4_503_599_627_370_497, 9.2e18, -9.2e18, 2_251_799_813_685_248.5]
-        var stream = RandomStream(seed: 3)
-        for _ in 0..<100_000 {
-            // Magnitudes from 2⁻⁴ to 2⁶², as scaled gradients are.
-            let e = Int(stream.uniformFloat() * 66) - 4
-            cases.append(Double(stream.normalFloat()) * Double(sign: .plus, exponent: e, significand: 1))
-        }
-        for y in cases {
-            #expect(DeterministicMean.fixedPoint(y) == Int64(y.rounded(.toNearestOrEven)), "\(y)")
         }
     }
 }

@@ -97,20 +97,17 @@ extension TrainingOptions {
 public struct TrainingError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-
-    /// A non-finite value as a message shows it: "nan" whatever its sign bit (Swift prints
-    /// "-nan" for a negative one), "inf" or "-inf".
-    public static func shown(_ value: Float) -> String { value.isNaN ? "nan" : "\(value)" }
 }
 
-/// The training loop: data, method steps sharded over ranks, schedules, logs, checkpoints.
+/// Prompt training on a Dassl/CoOp dataset: data, augmentation, the method's one step,
+/// per-epoch schedules, then Dassl's ending (the test block of the trained classes).
 ///
-/// Every rank runs the same loop on the same batch; work that defines the step for everyone
-/// (ProMetaR's stage 1, base methods' whole step) is computed on every rank identically,
-/// and the step's T virtual tasks are split over the ranks (`TaskSharding`), their
-/// meta-gradients combined by `DeterministicMean`, so every rank applies the same update and
-/// the parameters stay replicated without broadcasts. Random draws are keyed by
-/// (seed, purpose, epoch or step, sample or task), never by rank.
+/// Every rank runs the same ``TrainingLoop`` on the same batch. The method's step
+/// (`PromptMethod.step`) gets a ``CommunicatorMean``: ProMetaR's T virtual tasks are split over
+/// the ranks and their meta-gradients combined rank-count-independently, so every rank applies
+/// the same update and the parameters stay replicated without broadcasts; base methods compute
+/// the whole step on every rank. Random draws are keyed by (seed, purpose, epoch or step,
+/// sample or task), never by rank.
 public final class Trainer {
     public let options: TrainingOptions
     let communicator: any Communicator

@@ -1,14 +1,14 @@
 import AutoDiff
-import CLIPAdapter
 import Distributed
-import Evaluation
 import Foundation
+import MetaLearning
 import Training
 
 /// `metaprompt demo`: distributed second-order MAML on sine regression (Finn et al., 2017,
 /// §5.1) — the whole distributed shape on a model small enough for a laptop core:
 /// tasks keyed by (seed, step, task), sharded over ranks, inner loops run locally,
-/// meta-gradients gathered and summed in task order, the same Adam step on every rank.
+/// meta-gradients combined by the same rank-count-independent mean as training
+/// (`CommunicatorMean`), the same Adam step on every rank, on the same `TrainingLoop`.
 enum DemoCommand: Command {
     static let name = "demo"
     static let summary = "distributed MAML on sine regression (runs under mpirun)"
@@ -19,8 +19,8 @@ enum DemoCommand: Command {
         (amplitude U[0.1, 5], phase U[0, π], 10 support + 10 query points on [-5, 5]) with
         one inner SGD step (α = 0.01) and Adam (lr 0.001) on the meta-gradient.
         Under mpirun the T tasks of each step are split over the ranks; per-task gradients are
-        gathered and summed in task order, so the result is the same for any number of ranks
-        (the printed parameter checksum shows it).
+        combined with training's fixed-point mean, so the result is the same for any number of
+        ranks (the printed parameter checksum shows it).
 
         options:
           --steps N            meta-steps (default 300)
@@ -112,51 +112,27 @@ struct SineMAML {
     func train(_ comm: any Communicator) throws {
         var p = initialParameters()
         let names = p.keys.sorted()
-        let sizes = names.map { p[$0]!.count }
-        let width = sizes.reduce(0, +) + 1  // one task's flattened gradient, then its loss
+        let layout = FlatLayout([p], scalars: ["loss"])  // one task's flattened gradient, then its loss
         var adam = Adam()
-        let sharding = TaskSharding(taskCount: tasksPerStep, rankCount: comm.size)
-        let perRank = sharding.slotsPerRank, mine = sharding.tasks(ofRank: comm.rank)
-        let clock = ContinuousClock(), start = clock.now
+        let reduction = CommunicatorMean(comm)
         let initialLoss = try evaluate(p, comm)  // a collective: every rank takes part
         if comm.rank == 0 {
             print("demo: sine MAML, \(secondOrder ? "second" : "first")-order, \(tasksPerStep) tasks/step over \(comm.size) rank(s), \(steps) steps, seed \(seed)")
             print(String(format: "held-out query loss after one inner step: %.4f (initialisation)", initialLoss))
         }
-        for step in 0..<steps {
-            var slots = [Float](repeating: 0, count: perRank * width)
-            for (slot, index) in mine.enumerated() {
+        let loop = TrainingLoop(communicator: comm, log: try RunLog(directory: nil, enabled: comm.rank == 0), steps: steps, checkpoints: nil,
+                                checkpointEvery: steps, logEvery: logEvery, work: (tasksPerStep, "tasks"))
+        try loop.run(from: 0, step: { step in
+            var local: [[Float]] = []
+            for index in reduction.tasks(of: tasksPerStep) {
                 let (loss, grads) = metaGradient(p, step: step, index: index, purpose: .task)
-                var offset = slot * width
-                for name in names {
-                    for v in grads[name]!.storage { slots[offset] = v; offset += 1 }
-                }
-                slots[offset] = loss
-                guard loss.isFinite else { throw DemoError(description: "loss is \(TrainingError.shown(loss)) at step \(step), task \(index)") }
+                guard loss.isFinite else { throw StepError("loss is \(StepError.shown(loss)) in task \(index)") }
+                local.append(layout.pack(grads, scalars: ["loss": loss]))
             }
-            let all = try comm.allGather(slots)
-            // Sum in task order (0, 1, …, T−1): the same float operations for any rank count.
-            var total = [Float](repeating: 0, count: width)
-            for index in 0..<tasksPerStep {
-                let base = index * width
-                for j in 0..<width { total[j] += all[base + j] }
-            }
-            var meanGrads: [String: Tensor] = [:]
-            var offset = 0
-            for (name, size) in zip(names, sizes) {
-                meanGrads[name] = Tensor(shape: p[name]!.shape, values: total[offset..<offset + size].map { $0 / Float(tasksPerStep) })
-                offset += size
-            }
-            adam.step(&p, gradients: meanGrads, learningRate: 1e-3)
-            if comm.rank == 0 && ((step + 1) % logEvery == 0 || step + 1 == steps) {
-                let elapsed = clock.now - start
-                let seconds = elapsed.seconds
-                let rate = Double((step + 1) * tasksPerStep) / seconds
-                let eta = Double(steps - step - 1) * seconds / Double(step + 1)
-                print(String(format: "step %d/%d  meta-loss %.4f  lr 0.001  %.1f tasks/s  ETA %.0fs",
-                             step + 1, steps, total[width - 1] / Float(tasksPerStep), rate, eta))
-            }
-        }
+            let mean = try reduction.mean(local, layout: layout, taskCount: tasksPerStep)
+            adam.step(&p, gradients: layout.unpack(mean, names), learningRate: 1e-3)
+            return TrainingLoop.Record(losses: ["meta-loss": layout.scalar(mean, "loss")], fields: [("lr", 1e-3, "%.3g")])
+        }, checkpoint: { _ in preconditionFailure("the demo keeps no checkpoints") })
         let heldOut = try evaluate(p, comm)
         if comm.rank == 0 {
             print(String(format: "held-out query loss after one inner step: %.4f (meta-learned)", heldOut))
@@ -187,8 +163,4 @@ struct SineMAML {
         }
         return String(hash, radix: 16)
     }
-}
-
-struct DemoError: Error, CustomStringConvertible {
-    let description: String
 }

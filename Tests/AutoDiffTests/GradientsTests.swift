@@ -1,5 +1,6 @@
 import AutoDiff
 import Testing
+import TestSupport
 
 /// The engine's contract: PyTorch `autograd.grad` semantics, exact higher-order gradients,
 /// and graphs deeper than any stack.
@@ -71,7 +72,7 @@ import Testing
         let outer = (adapted * adapted).sum() * (b / 2)
         let meta = gradients(of: outer, withRespectTo: [theta])[0].scalar
         let expected = secondOrder ? b * (1 - alpha * a) * (1 - alpha * a) * theta0 : b * (1 - alpha * a) * theta0
-        #expect(Swift.abs(meta - expected) <= 1e-6 * Swift.abs(expected))  // a few fp32 roundings
+        #expect(Tolerance(atol: 0, rtol: 1e-6).allows(meta, expected))  // a few fp32 roundings
     }
 
     @Test func deepGraphDifferentiatesAndTearsDownWithoutRecursion() {

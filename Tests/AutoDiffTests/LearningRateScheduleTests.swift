@@ -1,11 +1,7 @@
 import AutoDiff
 import Foundation
 import Testing
-
-/// `|a − b| ≤ max(atol, rtol·max(|a|, |b|))`.
-private func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double = 0) -> Bool {
-    abs(a - b) <= max(atol, rtol * max(abs(a), abs(b)))
-}
+import TestSupport
 
 @Suite struct LearningRateScheduleTests {
     /// ProMetaR's prompt optimizer (configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml):
@@ -45,7 +41,7 @@ private func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double = 0) -
     @Test(arguments: proMetaRByHand)
     func proMetaRScheduleMatchesHandComputedValues(_ row: (epoch: Int, lr: Double)) {
         // The recursion differs from exact arithmetic by a few ulps per step.
-        #expect(isClose(Self.proMetaR.lr(epoch: row.epoch), row.lr, rtol: 1e-12))
+        #expect(Tolerance(atol: 0, rtol: 1e-12).allows(Self.proMetaR.lr(epoch: row.epoch), row.lr))
     }
 
     /// PyTorch's recursive `CosineAnnealingLR` under Dassl's wrappers, replayed in CPython
@@ -106,7 +102,7 @@ private func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double = 0) -
                 + (base - setting.etaMin) * (1 + cos(Double.pi * Double(k) / t)) / 2
             // The same cos values telescope in the recursion, leaving ~3 roundings per step
             // (≤ 7e−14 relative at T = 200); the atol only covers closed ≈ 0 at k = T.
-            #expect(isClose(schedule.lr(epoch: k), closed, rtol: 1e-12, atol: 1e-18),
+            #expect(Tolerance(atol: 1e-18, rtol: 1e-12).allows(schedule.lr(epoch: k), closed),
                     "k = \(k)")
         }
     }

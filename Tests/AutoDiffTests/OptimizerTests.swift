@@ -1,6 +1,7 @@
 import AutoDiff
 import Foundation
 import Testing
+import TestSupport
 
 /// SGD and Adam against PyTorch's update rules, written out by hand.
 @Suite struct OptimizerTests {
@@ -16,9 +17,8 @@ import Testing
     static let handTolerance: Float = 2e-6
 
     static func expectClose(_ a: [Float], _ b: [Double], _ message: String) {
-        for (x, y) in zip(a, b) {
-            #expect(Swift.abs(Double(x) - y) <= Double(handTolerance) * Swift.max(1, Swift.abs(y)), "\(message): \(a) vs \(b)")
-        }
+        let worst = compare(a.map(Double.init), b, Tolerance(atol: handTolerance, rtol: handTolerance))
+        #expect(worst.passes, "\(message): \(a) vs \(b), \(worst)")
     }
 
     @Test func sgdWithMomentumAndWeightDecayFollowsPyTorch() {

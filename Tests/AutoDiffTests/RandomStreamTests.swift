@@ -1,5 +1,6 @@
 @testable import AutoDiff
 import Testing
+import TestSupport
 
 /// Sample mean and unbiased sample variance.
 private func moments(_ xs: [Double]) -> (mean: Double, variance: Double) {
@@ -38,7 +39,7 @@ private func words(_ stream: RandomStream, _ count: Int) -> [UInt32] {
         #expect(stream.uniformDouble() == 0.16442650329918407)
         // Goes through log/cos/sqrt: exact with glibc, within an ulp or two elsewhere.
         let z = stream.normal()
-        #expect(abs(z - 0.40125079748896264) <= 1e-15)
+        #expect(Tolerance(atol: 1e-15, rtol: 0).allows(z, 0.40125079748896264))
 
         let root = RandomStream(seed: 7)
         let rootWords = words(root, 6)
@@ -211,7 +212,7 @@ private func words(_ stream: RandomStream, _ count: Int) -> [UInt32] {
         var b = a
         let scaled = a.normals(count: 50_000, mean: 2, standardDeviation: 0.02)
         let unit = (0..<50_000).map { _ in b.normalFloat() }
-        #expect(zip(scaled, unit).allSatisfy { abs($0 - (2 + 0.02 * $1)) <= 1e-6 })
+        #expect(zip(scaled, unit).allSatisfy { Tolerance(atol: 1e-6, rtol: 0).allows($0, 2 + 0.02 * $1) })
         let (mean, variance) = moments(scaled.map(Double.init))
         // se(mean) = 0.02/√n = 8.9e−5; se(var) = 0.02²·√(2/n) = 2.5e−6.
         #expect(abs(mean - 2) <= 6 * 8.9e-5)
@@ -261,9 +262,9 @@ private func words(_ stream: RandomStream, _ count: Int) -> [UInt32] {
 
     @Test func betaMomentFormulasMatchKnownValues() {
         #expect(BetaCase(a: 0.5, b: 0.5).variance == 0.125)
-        #expect(abs(BetaCase(a: 2, b: 5).mean - 2.0 / 7) <= 1e-15)
+        #expect(Tolerance(atol: 1e-15, rtol: 0).allows(BetaCase(a: 2, b: 5).mean, 2.0 / 7))
         // Arcsine distribution: μ₄ = 3/128.
-        #expect(abs(BetaCase(a: 0.5, b: 0.5).mu4 - 3.0 / 128) <= 1e-15)
+        #expect(Tolerance(atol: 1e-15, rtol: 0).allows(BetaCase(a: 0.5, b: 0.5).mu4, 3.0 / 128))
     }
 
     @Test func betaWithTinyShapesStaysFinite() {

@@ -1,11 +1,7 @@
 import AutoDiff
 import Foundation
 import Testing
-
-/// `|a − b| ≤ max(atol, rtol·max(|a|, |b|))`.
-private func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double = 0) -> Bool {
-    abs(a - b) <= max(atol, rtol * max(abs(a), abs(b)))
-}
+import TestSupport
 
 @Suite struct WarmupCosineScheduleTests {
     /// GRAM's default run: 100 meta-steps, a tenth of them warm-up at the prompt group's rates.
@@ -41,7 +37,7 @@ private func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double = 0) -
         // (6e-4 at k = 89 of 90) cancels, so ≈ ulp(1)/6e-4 ≈ 2e-13 relative there; the atol
         // only covers the exact 0 after the last step (cos(π) rounds to −1).
         let ours = row.schedule.lr(step: row.step)
-        #expect(isClose(ours, row.lr, rtol: 1e-12, atol: 1e-18), "step \(row.step): \(ours) vs \(row.lr)")
+        #expect(Tolerance(atol: 1e-18, rtol: 1e-12).allows(ours, row.lr), "step \(row.step): \(ours) vs \(row.lr)")
     }
 
     @Test func warmupBoundaryIsExact() {
@@ -67,7 +63,7 @@ private func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double = 0) -
         for s in 0...setting.steps {
             // ~3 roundings per recursive step (≤ 1e-13 relative at T = 225, as in
             // LearningRateScheduleTests); the atol covers the rate ≈ 0 after the last step.
-            #expect(isClose(step.lr(step: s), recursive.lr(epoch: s), rtol: 1e-12, atol: 1e-18), "step \(s)")
+            #expect(Tolerance(atol: 1e-18, rtol: 1e-12).allows(step.lr(step: s), recursive.lr(epoch: s)), "step \(s)")
         }
     }
 }

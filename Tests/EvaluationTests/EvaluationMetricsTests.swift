@@ -1,6 +1,7 @@
 import CLIPAdapter
 import Evaluation
 import Testing
+import TestSupport
 
 /// Dassl's `Classification` evaluator semantics and print format, and the base-to-new HM.
 @Suite struct EvaluationMetricsTests {
@@ -22,8 +23,8 @@ import Testing
         let labels = [0, 0, 1, 1, 2], predictions = [0, 1, 1, 1, 3]
         let m = EvaluationMetrics(labels: labels, predictions: predictions, classNames: ["a", "b", "c", "d"])
         // F1: class 0 2/3, class 1 4/5, class 2 0 → (2/3 + 4/5 + 0) / 3 = 22/45.
-        #expect(abs(m.macroF1 - 100.0 * 22 / 45) < 1e-12)
-        #expect(abs(m.macroF1 - Self.sklearnMacroF1(labels, predictions, classes: [0, 1, 2])) < 1e-12)
+        #expect(Tolerance(atol: 1e-12, rtol: 0).allows(m.macroF1, 100.0 * 22 / 45))
+        #expect(Tolerance(atol: 1e-12, rtol: 0).allows(m.macroF1, Self.sklearnMacroF1(labels, predictions, classes: [0, 1, 2])))
         #expect(m.total == 5 && m.correct == 3)
         #expect(m.accuracy == 100.0 * 3 / 5 && m.error == 100 - 100.0 * 3 / 5)
         #expect(m.perClass.map(\.label) == [0, 1, 2])
@@ -68,7 +69,7 @@ import Testing
     func harmonicMeanReproducesPublishedAverages(_ base: Double, _ new: Double, _ hm: String) {
         let summary = EvaluationSummary(base: base, new: new)
         #expect(summary.report.last == "* HM: \(hm)%")
-        #expect(abs(summary.harmonicMean - 2 * base * new / (base + new)) < 1e-12)
+        #expect(Tolerance(atol: 1e-12, rtol: 0).allows(summary.harmonicMean, 2 * base * new / (base + new)))
     }
 
     @Test func harmonicMeanOfZeroIsZero() {

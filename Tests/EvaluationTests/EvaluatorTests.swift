@@ -42,7 +42,7 @@ import Testing
         #expect(worst.passes, "zero_shot_logits: \(worst)")
         // The fixture's accuracy was computed in float32 (3/18 → 16.666667); ours is Double.
         let accuracy = try #require(json["zero_shot_accuracy_percent"]?.doubleValue)
-        #expect(abs(result.metrics.accuracy - accuracy) < 1e-5)
+        #expect(Tolerance(atol: 1e-5, rtol: 0).allows(result.metrics.accuracy, accuracy))
         #expect(result.metrics.correct == 3 && result.metrics.total == 18)
         let referencePredictions = Tensor(shape: [18, 6], values: expected).argmaxLastAxis()
         #expect(result.predictions == referencePredictions)

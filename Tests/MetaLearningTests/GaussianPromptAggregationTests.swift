@@ -38,11 +38,11 @@ import Testing
         // Both sides are Float64 evaluations of the same density (libm's exp vs NumPy's, a few
         // ulps apart at most, then one division): 10⁻¹³ relative is ~500 ulps of slack.
         for (e, (a, b)) in zip(w, expected).enumerated() {
-            #expect(abs(a - b) <= 1e-13 * abs(b), "epoch \(e + 1): \(a) vs \(b)")
+            #expect(Tolerance(atol: 0, rtol: 1e-13).allows(a, b), "epoch \(e + 1): \(a) vs \(b)")
             // What the aggregation multiplies by: identical once rounded to Float32.
             #expect(Float(a) == Float(b), "epoch \(e + 1)")
         }
-        #expect(abs(w.reduce(0, +) - 1) <= 1e-15)
+        #expect(Tolerance(atol: 1e-15, rtol: 0).allows(w.reduce(0, +), 1))
     }
 
     /// Epoch e's prompts get wₑ (the official `gauss[step_counter − 2]` after the increment);

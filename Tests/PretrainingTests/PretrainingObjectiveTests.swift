@@ -80,7 +80,7 @@ import Training
 
     @Test func scheduleWarmsUpLinearlyThenFollowsTheCosine() {
         let lr = { (s: Int) in Pretraining.learningRate(step: s, totalSteps: 110, warmupSteps: 10, base: 1e-3) }
-        func near(_ a: Double, _ b: Double) -> Bool { Swift.abs(a - b) <= 1e-15 }
+        func near(_ a: Double, _ b: Double) -> Bool { Tolerance(atol: 1e-15, rtol: 0).allows(a, b) }
         #expect(near(lr(0), 1e-4) && near(lr(4), 5e-4) && near(lr(9), 1e-3) && near(lr(10), 1e-3))
         #expect(near(lr(60), 5e-4) && lr(109) > 0 && lr(109) < 1e-6)
     }

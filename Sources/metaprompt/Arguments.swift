@@ -79,11 +79,3 @@ struct Arguments {
         return v
     }
 }
-
-/// The directory part of `path` ("." for a bare file name). NSString's
-/// `deletingLastPathComponent` crashes in swift-corelibs-foundation on one-character names
-/// such as "y", so command-line paths go through this instead.
-func parentDirectory(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
-}

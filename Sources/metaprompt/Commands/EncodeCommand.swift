@@ -21,8 +21,6 @@ enum EncodeCommand: Command {
         merges.txt) or an OpenAI/open_clip state dict saved as DIR/model.safetensors.
         """
 
-    struct InputError: Error, CustomStringConvertible { let description: String }
-
     static func run(_ words: [String]) throws {
         let args = try Arguments(words, options: ["model", "texts", "pixels", "out"])
         if args.wantsHelp { print(usage); return }
@@ -57,24 +55,5 @@ enum EncodeCommand: Command {
             outputs["logits_per_image"] = withoutGradient { model.logits(imageFeatures: i, textFeatures: t) }
         }
         try Tensor.save(outputs, to: out)
-    }
-
-    /// The lines of a UTF-8 file; a final newline does not make an extra empty text.
-    static func readLines(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(description: "\(path): cannot read the texts file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            // Name the first line that is not UTF-8.
-            let line = data.prefix { _ in true }.split(separator: 10, omittingEmptySubsequences: false)
-                .firstIndex { String(data: Data($0), encoding: .utf8) == nil }.map { $0 + 1 } ?? 1
-            throw InputError(description: "\(path):\(line): not valid UTF-8")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-        }
-        if lines.last == "" { lines.removeLast() }
-        guard !lines.isEmpty else { throw InputError(description: "\(path): no texts (the file is empty)") }
-        return lines
     }
 }

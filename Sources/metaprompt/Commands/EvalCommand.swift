@@ -69,8 +69,6 @@ enum EvalCommand: Command {
                  --output output/base2new/test_new/oxford_pets/shots_16/prometar/vit_b16/seed1
         """
 
-    struct InputError: Error, CustomStringConvertible { let description: String }
-
     static func run(_ words: [String]) throws {
         let args = try Arguments(words, options: ["model", "root", "dataset", "split", "images", "subsample", "split-name", "prompts",
                                                   "template", "ensemble-mean", "output", "save-logits", "batch-size", "threads"],

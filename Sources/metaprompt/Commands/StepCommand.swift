@@ -29,8 +29,6 @@ enum StepCommand: Command {
         --out      the updated state under the same names, momentum.*, and loss.* scalars
         """
 
-    struct InputError: Error, CustomStringConvertible { let description: String }
-
     static func run(_ words: [String]) throws {
         let args = try Arguments(words, options: ["model", "method", "classes", "state", "batch", "config", "seed", "out"])
         if args.wantsHelp { print(usage); return }
@@ -52,7 +50,7 @@ enum StepCommand: Command {
         } else {
             configuration = try MethodConfiguration.defaults(for: method)
         }
-        let classNames = try EncodeCommand.readLines(classesPath)
+        let classNames = try readLines(classesPath)
         let stateFile = try SafeTensorsFile(path: statePath), batchFile = try SafeTensorsFile(path: batchPath)
         let model = try CLIPModel(directory: directory)
         let tokenizer = try CLIPTokenizer(modelDirectory: directory)

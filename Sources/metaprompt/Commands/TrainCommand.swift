@@ -150,19 +150,4 @@ enum TrainCommand: Command {
             logEvery: try args.int("log-every", default: 10, in: 1...100_000_000), resume: args.has("resume"))
         try launch { try GRAMTrainer(options: options, communicator: $0).run() }
     }
-
-    /// Runs `body` on this process's communicator; a failure on any rank ends the whole job.
-    static func launch(_ body: (any Communicator) throws -> Void) throws {
-        BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1)
-        let communicator = try MPICommunicator.fromEnvironment()
-        do {
-            try body(communicator)
-            try (communicator as? MPICommunicator)?.finalize()
-        } catch {
-            // A failing rank ends the whole job with the message instead of leaving the
-            // others waiting in a collective.
-            if communicator.size > 1 { communicator.abort("\(error)", code: 1) }
-            throw error
-        }
-    }
 }

@@ -74,7 +74,7 @@ enum WorldCommand: Command {
             }
             options.logDirectory = options.outputDirectory
             let configuration = WorldConfiguration()
-            try TrainCommand.launch { communicator in
+            try launch { communicator in
                 try PretrainingTrainer(options: options, communicator: communicator) { index in
                     let s = World.pretrainingSample(index: index, seed: seed, configuration: configuration)
                     return (s.image, s.caption)
@@ -152,7 +152,7 @@ enum WorldCommand: Command {
         sweep.epochs = epochs
         sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
         sweep.cropScale = try args.unitRange("crop-scale", default: 1.0...1.0)
-        try TrainCommand.launch { communicator in
+        try launch { communicator in
             if communicator.rank == 0 {
                 print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/\(sweep.configName)/seed<S>/log.txt (new classes: test_new/…)")
                 fflush(nil)

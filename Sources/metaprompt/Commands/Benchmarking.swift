@@ -1,0 +1,19 @@
+import Foundation
+
+// Shared by the benchmarks of `metaprompt bench`.
+
+/// Median wall time of `body` over `repeats` runs after two warm-up runs.
+func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
+    body(); body()
+    let clock = ContinuousClock()
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let t = clock.measure(body)
+        times.append(t.seconds)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+}

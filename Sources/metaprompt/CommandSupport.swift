@@ -30,7 +30,7 @@ func readLines(_ path: String) throws -> [String] {
 
 /// Runs `body` on this process's communicator; a failure on any rank ends the whole job.
 func launch(_ body: (any Communicator) throws -> Void) throws {
-    BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1)
+    BLAS.setThreadCount(ThreadOptions.environmentDefault)
     let communicator = try MPICommunicator.fromEnvironment()
     do {
         try body(communicator)

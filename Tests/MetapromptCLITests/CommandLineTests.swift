@@ -20,8 +20,8 @@ import TestSupport
 
     @Test(arguments: [
         (["frobnicate"], "metaprompt: unknown command 'frobnicate'"),
-        (["bench"], "metaprompt bench: missing benchmark name (kernels, clip, step or scaling)"),
-        (["bench", "gpus"], "metaprompt bench: unknown benchmark 'gpus'"),
+        (["bench"], "metaprompt bench: missing benchmark (kernels, clip, step or scaling)"),
+        (["bench", "gpus"], "metaprompt bench: unknown benchmark 'gpus' (kernels, clip, step or scaling)"),
         (["demo", "--steps", "ten"], "metaprompt demo: --steps must be an integer in 1...1000000, got 'ten'"),
         (["demo", "--steps"], "metaprompt demo: --steps needs a value"),
         (["demo", "--first-order=yes"], "metaprompt demo: --first-order takes no value"),

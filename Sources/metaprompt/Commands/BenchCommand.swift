@@ -57,7 +57,7 @@ struct BenchCommand: Command {
     @Option(valueName: "C", help: "classes of the task (step)", in: 2...100_000) var classes: Int = 10
     @Option(help: "one order only, in this process (step; default: both, each in its own process)") var order: Order?
     @OptionGroup var threading: ThreadOptions
-    @Option(help: "timed repetitions per measurement; the median is reported (default 10 for kernels, 3 for clip and step)",
+    @Option(help: "timed repetitions per measurement, the median reported: 10 for kernels and 3 for clip and step unless given",
             in: 1...10_000)
     var repeats: Int?
     @Option(help: "timed steps per rank count (scaling)", in: 1...10_000) var steps: Int = 2

@@ -7,13 +7,10 @@ enum HelpText {
     static let labelColumn = 24
 
     static func usage(command: String, discussion: String, definitions: [ArgumentDefinition]) -> String {
-        let help = ArgumentDefinition(kind: .flag, name: "help", valueName: "", help: "print this help", defaultText: nil,
-                                      isRequired: false, isRepeatable: false, expectation: "", isEnumeration: false,
-                                      assign: { _ in true }, isGiven: { false })
         let positionals = definitions.filter { $0.kind == .positional }, options = definitions.filter { $0.kind != .positional }
         // The default is one item of the wrapped text: a quoted default stays on one line.
         let entries = (positionals + options).map { (label: $0.label, words: words($0.help) + ($0.defaultText.map { ["(default \($0))"] } ?? [])) }
-            + [(label: "-h, --help", words: words(help.help))]
+            + [(label: "-h, --help", words: words("print this help"))]
         let widest = entries.map(\.label.count).filter { $0 <= labelColumn }.max() ?? 0
         let indent = 2 + widest + 3
 
@@ -23,13 +20,12 @@ enum HelpText {
             guard !entries.isEmpty else { return }
             lines += ["", title + ":"]
             for entry in entries {
-                let words = entry.words
                 if entry.label.count <= widest {
                     let head = "  " + entry.label + String(repeating: " ", count: indent - 2 - entry.label.count)
-                    lines += wrap(words, first: head, indent: indent)
+                    lines += wrap(entry.words, first: head, indent: indent)
                 } else {
                     lines.append("  " + entry.label)
-                    lines += wrap(words, first: String(repeating: " ", count: indent), indent: indent)
+                    lines += wrap(entry.words, first: String(repeating: " ", count: indent), indent: indent)
                 }
             }
         }
@@ -38,6 +34,7 @@ enum HelpText {
         return lines.joined(separator: "\n")
     }
 
+    /// The words of a help text, for ``wrap(_:first:indent:)``.
     static func words(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 
     /// `items` separated by spaces after `first`, in lines of at most ``width`` columns (an

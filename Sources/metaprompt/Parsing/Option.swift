@@ -38,7 +38,7 @@ struct Option<Value>: ArgumentDeclaration {
 
     var wrappedValue: Value {
         if let value = storage.value { return value }
-        guard let initial else { preconditionFailure("the required option \(name.map { "--" + $0 } ?? "") was read before parsing") }
+        guard let initial else { preconditionFailure("a required option was read before parsing") }
         return initial
     }
 
@@ -47,8 +47,9 @@ struct Option<Value>: ArgumentDeclaration {
 
     var isGiven: Bool { storage.value != nil }
 
-    /// The same declaration with another default (a group whose commands differ in it).
-    func defaulting(to value: Value, shown: String) -> Self {
+    /// The same declaration with another default, shown as `shown` (for a group whose
+    /// commands differ in it).
+    func defaulting(to value: Value, shown: String?) -> Self {
         Self(name: name, valueName: valueName, help: help, initial: value, expectation: expectation, isEnumeration: isEnumeration,
              isRepeatable: isRepeatable, shownDefault: shown, parse: parse)
     }
@@ -89,8 +90,6 @@ extension Option where Value: OptionValue {
                   expectation: Value.expectation, isEnumeration: Value.isEnumeration, isRepeatable: false,
                   shownDefault: nil, parse: { word, _ in Value(argument: word) })
     }
-
-    func defaulting(to value: Value) -> Self { defaulting(to: value, shown: shown(value.argument) ?? "") }
 }
 
 extension Option where Value == Int {

@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "AutoDiff", dependencies: ["CBLAS", "CAllocator", "TensorIO"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // CLIP: configuration, checkpoint loading, tokenizer, both towers, prompt injection.
-        .target(name: "CLIP", dependencies: ["AutoDiff", "TensorIO"]),
+        .target(name: "CLIP", dependencies: ["AutoDiff", "TensorIO"], exclude: ["Tokenizer/Tables/generate.py"]),
         // Data: Dassl dataset layout, few-shot and base/new splits, JPEG decoding and CLIP
         // preprocessing identical to PIL, augmentation, image-caption pairs.
         .target(name: "Datasets", dependencies: ["CJPEG", "AutoDiff", "TensorIO"]),

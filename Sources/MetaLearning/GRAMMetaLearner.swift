@@ -36,7 +36,7 @@ public struct GRAMMetaLearner: PromptMethod {
     }
 
     /// Applies (mean) meta-gradients: SGD on θ₀ and on φ.
-    public mutating func apply(initialisation initGrads: [String: Tensor], regulator regulatorGrads: [String: Tensor],
+    mutating func apply(initialisation initGrads: [String: Tensor], regulator regulatorGrads: [String: Tensor],
                                initialisationLR: Double, regulatorLR: Double) {
         initialisationOptimizer.step(&initialisation, gradients: initGrads, learningRate: initialisationLR)
         var weights = regulator.weights
@@ -44,30 +44,36 @@ public struct GRAMMetaLearner: PromptMethod {
         regulator.weights = weights.mapValues { $0.detached() }
     }
 
-    /// One meta-step over `tasks` (meta-gradients averaged in task order).
-    public mutating func step(tasks: [GRAMTask], initialisationLR: Double, regulatorLR: Double) -> [String: Float] {
-        precondition(!tasks.isEmpty, "a GRAM meta-step needs at least one task")
-        let results = tasks.map { GRAM.metaGradients(task: $0, initialisation: initialisation, regulator: regulator, configuration: configuration) }
-        let scale = 1 / Float(results.count)
-        func mean(_ parts: [[String: Tensor]]) -> [String: Tensor] {
-            parts[0].keys.reduce(into: [:]) { out, name in
-                out[name] = parts.count == 1 ? parts[0][name]! : parts.dropFirst().reduce(parts[0][name]!) { $0 + $1[name]! } * scale
-            }
+    /// One meta-step of `taskCount` tasks: this process builds and computes the tasks
+    /// `reduction` gives it (`task(t)` makes task t), the reduction averages their
+    /// meta-gradients and losses over all tasks, and SGD updates θ₀ and φ at the given rates.
+    /// - Returns: the mean `loss.support` and `loss.query`.
+    /// - Throws: ``StepError`` for a task whose query loss is not finite; `task`'s and the
+    ///   reduction's errors.
+    public mutating func step(taskCount: Int, task: (Int) throws -> GRAMTask, reduction: any TaskReduction,
+                              initialisationLR: Double, regulatorLR: Double) throws -> [String: Float] {
+        precondition(taskCount >= 1, "a GRAM meta-step needs at least one task")
+        let layout = FlatLayout([initialisation, regulator.weights], scalars: ["loss.support", "loss.query"])
+        var local: [[Float]] = []
+        for t in reduction.tasks(of: taskCount) {
+            let g = GRAM.metaGradients(task: try task(t), initialisation: initialisation, regulator: regulator, configuration: configuration)
+            guard g.queryLoss.scalar.isFinite else { throw StepError("query loss is \(StepError.shown(g.queryLoss.scalar)) in task \(t)") }
+            local.append(layout.pack(g.initialisation.merging(g.regulator) { a, _ in a },
+                                     scalars: ["loss.support": g.supportLoss, "loss.query": g.queryLoss.scalar]))
         }
-        initialisationOptimizer.step(&initialisation, gradients: mean(results.map(\.initialisation)), learningRate: initialisationLR)
-        var weights = regulator.weights
-        regulatorOptimizer.step(&weights, gradients: mean(results.map(\.regulator)), learningRate: regulatorLR)
-        regulator.weights = weights.mapValues { $0.detached() }
-        return ["loss.support": results.map(\.supportLoss).reduce(0, +) * scale,
-                "loss.query": results.map { $0.queryLoss.scalar }.reduce(0, +) * scale]
+        let mean = try reduction.mean(local, layout: layout, taskCount: taskCount)
+        apply(initialisation: layout.unpack(mean, like: initialisation), regulator: layout.unpack(mean, like: regulator.weights),
+              initialisationLR: initialisationLR, regulatorLR: regulatorLR)
+        return ["loss.support": layout.scalar(mean, "loss.support"), "loss.query": layout.scalar(mean, "loss.query")]
     }
 
     /// As a `PromptMethod` on one labelled batch with a domain per sample: domain 0 is the
     /// support set and domain 1 the query set, both over the model's classes.
-    public mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) -> [String: Float] {
+    public mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) throws -> [String: Float] {
         guard let domains = batch.domains else { preconditionFailure("gram needs a domain per sample (0 = support, 1 = query)") }
         let task = GRAMTask(supportModel: model, support: batch.subset(domains.indices.filter { domains[$0] == 0 }),
                             queryModel: model, query: batch.subset(domains.indices.filter { domains[$0] == 1 }))
-        return step(tasks: [task], initialisationLR: context.learningRate("prompts"), regulatorLR: context.learningRate("regulator"))
+        return try step(taskCount: 1, task: { _ in task }, reduction: context.reduction,
+                        initialisationLR: context.learningRate("prompts"), regulatorLR: context.learningRate("regulator"))
     }
 }

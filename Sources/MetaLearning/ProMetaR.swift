@@ -130,34 +130,47 @@ public enum ProMetaR {
     /// What one iteration did.
     public struct StepReport {
         public var stage1: RegulatedGradients
-        /// Per virtual task (empty when the batch has a single class).
+        /// The virtual tasks this process computed (all of them in one process; empty when
+        /// the batch has a single class).
         public var tasks: [MetaGradients]
-        /// Scalar losses by name (`loss.ce`, `loss.text_reg`, `loss.image_reg`, `loss.meta`).
+        /// Scalar losses by name (`loss.ce`, `loss.text_reg`, `loss.image_reg`, `loss.meta`,
+        /// `loss.query_ce`), the meta losses the mean over all tasks.
         public var scalars: [String: Float]
     }
 
     /// One training iteration: stage 1 (regulated SGD step on θ), then stage 2 (meta step on
-    /// θ and φ, averaged over `draws`, one per virtual task). Every rank that runs this with
+    /// θ and φ, averaged over `draws`, one per virtual task). Every process that runs this with
     /// the same inputs gets the same bits.
     /// - Parameters:
     ///   - draws: the virtual tasks; empty skips stage 2 (single-class batch).
     ///   - promptLR, regulatorLR: this epoch's learning rates.
+    ///   - reduction: which tasks this process computes and how their meta-gradients are
+    ///     averaged: all of them in task order in one process, a share of them and the
+    ///     fixed-point mean over the ranks of a job.
+    /// - Throws: ``StepError`` for a task whose meta loss is not finite; the reduction's errors.
     public static func step(model: PromptedModel, batch: LabelledBatch, textTarget: Tensor, state: inout ProMetaRState,
                             draws: [MetaTaskDraws], configuration c: ProMetaRConfiguration,
-                            promptLR: Double, regulatorLR: Double) -> StepReport {
+                            promptLR: Double, regulatorLR: Double, reduction: any TaskReduction = TaskOrderedMean()) throws -> StepReport {
         let (stage1, targets) = stageOne(model: model, batch: batch, textTarget: textTarget, state: &state,
                                          configuration: c, promptLR: promptLR)
         var scalars = stage1Scalars(stage1)
         guard !draws.isEmpty else { return StepReport(stage1: stage1, tasks: [], scalars: scalars) }
-        // Each task's graph is released as soon as its meta-gradients are out.
-        let tasks = draws.map {
-            metaGradients(model: model, batch: batch, targets: targets, prompts: state.prompts, regulator: state.regulator,
-                          draws: $0, configuration: c).detached()
+        let layout = FlatLayout([state.prompts, state.regulator], scalars: ["loss.meta", "loss.query_ce"])
+        var tasks: [MetaGradients] = [], local: [[Float]] = []
+        for t in reduction.tasks(of: draws.count) {
+            // Each task's graph is released as soon as its meta-gradients are out.
+            let g = metaGradients(model: model, batch: batch, targets: targets, prompts: state.prompts, regulator: state.regulator,
+                                  draws: draws[t], configuration: c).detached()
+            guard g.loss.scalar.isFinite else { throw StepError("meta loss is \(StepError.shown(g.loss.scalar)) in task \(t)") }
+            local.append(layout.pack(g.prompts.merging(g.regulator) { a, _ in a },
+                                     scalars: ["loss.meta": g.loss.scalar, "loss.query_ce": g.queryCrossEntropy.scalar]))
+            tasks.append(g)
         }
-        let (promptGrads, regulatorGrads) = average(tasks)
-        applyMeta(state: &state, prompts: promptGrads, regulator: regulatorGrads, promptLR: promptLR, regulatorLR: regulatorLR)
-        scalars["loss.meta"] = tasks.map { $0.loss.scalar }.reduce(0, +) / Float(tasks.count)
-        scalars["loss.query_ce"] = tasks.map { $0.queryCrossEntropy.scalar }.reduce(0, +) / Float(tasks.count)
+        let mean = try reduction.mean(local, layout: layout, taskCount: draws.count)
+        applyMeta(state: &state, prompts: layout.unpack(mean, like: state.prompts), regulator: layout.unpack(mean, like: state.regulator),
+                  promptLR: promptLR, regulatorLR: regulatorLR)
+        scalars["loss.meta"] = layout.scalar(mean, "loss.meta")
+        scalars["loss.query_ce"] = layout.scalar(mean, "loss.query_ce")
         return StepReport(stage1: stage1, tasks: tasks, scalars: scalars)
     }
 
@@ -165,7 +178,7 @@ public enum ProMetaR {
     /// the frozen targets (computed once; stage 2 reuses the support images' rows).
     /// Nothing differentiates the regulated gradient here, so the gradients keep no graph and
     /// the gates see the regulator as constants.
-    public static func stageOne(model: PromptedModel, batch: LabelledBatch, textTarget: Tensor, state: inout ProMetaRState,
+    static func stageOne(model: PromptedModel, batch: LabelledBatch, textTarget: Tensor, state: inout ProMetaRState,
                                 configuration c: ProMetaRConfiguration, promptLR: Double) -> (RegulatedGradients, FrozenTargets) {
         let targets = FrozenTargets(text: textTarget, images: FrozenTargets.images(of: batch.pixels, model: model))
         let stage1 = regulatedGradients(model: model, batch: batch, targets: targets, prompts: state.prompts,
@@ -177,25 +190,14 @@ public enum ProMetaR {
 
     /// Stage 2's update with the (mean) meta-gradients: the same prompt optimiser as stage 1
     /// (its momentum carries over), and the regulator's.
-    public static func applyMeta(state: inout ProMetaRState, prompts: [String: Tensor], regulator: [String: Tensor],
+    static func applyMeta(state: inout ProMetaRState, prompts: [String: Tensor], regulator: [String: Tensor],
                                  promptLR: Double, regulatorLR: Double) {
         state.promptOptimizer.step(&state.prompts, gradients: prompts, learningRate: promptLR)
         state.regulatorOptimizer.step(&state.regulator, gradients: regulator, learningRate: regulatorLR)
     }
 
-    public static func stage1Scalars(_ s: RegulatedGradients) -> [String: Float] {
+    static func stage1Scalars(_ s: RegulatedGradients) -> [String: Float] {
         ["loss.ce": s.losses.crossEntropy.scalar, "loss.text_reg": s.losses.textRegulariser.scalar,
          "loss.image_reg": s.losses.imageRegulariser.scalar]
-    }
-
-    /// Task-ordered means of the tasks' meta-gradients (the single task's, untouched, for one).
-    public static func average(_ tasks: [MetaGradients]) -> (prompts: [String: Tensor], regulator: [String: Tensor]) {
-        guard tasks.count > 1 else { return (tasks[0].prompts, tasks[0].regulator) }
-        func mean(_ parts: [[String: Tensor]]) -> [String: Tensor] {
-            parts[0].mapValues { _ in Tensor(0) }.keys.reduce(into: [:]) { out, name in
-                out[name] = parts.dropFirst().reduce(parts[0][name]!) { $0 + $1[name]! } * (1 / Float(parts.count))
-            }
-        }
-        return (mean(tasks.map(\.prompts)), mean(tasks.map(\.regulator)))
     }
 }

@@ -46,10 +46,11 @@ public struct ProMetaRMethod: PromptMethod {
         }
     }
 
-    public mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) -> [String: Float] {
+    public mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) throws -> [String: Float] {
         guard let target = context.textTarget else { preconditionFailure("prometar needs the frozen text target") }
         let draws = context.draws ?? draws(labels: batch.labels, stream: context.stream)
-        return ProMetaR.step(model: model, batch: batch, textTarget: target, state: &state, draws: draws, configuration: configuration,
-                             promptLR: context.learningRate("prompts"), regulatorLR: context.learningRate("regulator")).scalars
+        return try ProMetaR.step(model: model, batch: batch, textTarget: target, state: &state, draws: draws, configuration: configuration,
+                                 promptLR: context.learningRate("prompts"), regulatorLR: context.learningRate("regulator"),
+                                 reduction: context.reduction).scalars
     }
 }

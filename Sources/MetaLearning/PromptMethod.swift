@@ -11,12 +11,17 @@ public struct StepContext {
     public var learningRates: [String: Double]
     /// Replayed draws for ProMetaR's virtual tasks (one per task); nil draws from `stream`.
     public var draws: [MetaTaskDraws]?
+    /// Which of the step's virtual tasks this process computes and how their meta-gradients
+    /// are averaged (ProMetaR, GRAM); methods without tasks compute the whole step.
+    public var reduction: any TaskReduction
 
-    public init(textTarget: Tensor?, stream: RandomStream, learningRates: [String: Double], draws: [MetaTaskDraws]? = nil) {
+    public init(textTarget: Tensor?, stream: RandomStream, learningRates: [String: Double], draws: [MetaTaskDraws]? = nil,
+                reduction: any TaskReduction = TaskOrderedMean()) {
         self.textTarget = textTarget
         self.stream = stream
         self.learningRates = learningRates
         self.draws = draws
+        self.reduction = reduction
     }
 
     func learningRate(_ group: String) -> Double {
@@ -38,8 +43,10 @@ public protocol PromptMethod {
     var optimizerState: [String: [Float]] { get }
     /// Restores parameters and optimiser state saved from the two properties above.
     mutating func restore(parameters: [String: Tensor], optimizerState: [String: [Float]]) throws
-    /// One training iteration; returns scalar losses by name (`loss.ce`, …).
-    mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) -> [String: Float]
+    /// One training iteration; returns scalar losses by name (`loss.ce`, …), the same on
+    /// every process that shares the step through `context.reduction`.
+    /// - Throws: ``StepError`` for a non-finite task loss; the reduction's errors.
+    mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) throws -> [String: Float]
     /// Called after the last step of 1-based `epoch` of the run's `maxEpoch` (Dassl's
     /// `batch_idx + 1 == num_batches`), before that step's checkpoint. Default: nothing.
     mutating func finishEpoch(_ epoch: Int, of maxEpoch: Int)

@@ -74,7 +74,7 @@ public struct PromptTuning: PromptMethod {
         try optimizer.load(state: optimizerState.filter { !$0.key.hasPrefix(GaussianPromptAggregation.statePrefix) })
     }
 
-    public mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) -> [String: Float] {
+    public mutating func step(model: PromptedModel, batch: LabelledBatch, context: StepContext) throws -> [String: Float] {
         let needsImages = imageRegWeight != 0 || logitRegWeight != 0
         let targets = FrozenTargets(text: context.textTarget ?? Tensor.zeros([0]),
                                     images: needsImages ? FrozenTargets.images(of: batch.pixels, model: model) : Tensor.zeros([0]))

@@ -113,8 +113,8 @@ public struct BaseToNewSweep {
             if communicator.rank == 0 {
                 let summary = (try? Self.summary(of: directory(of: run))) ?? ""
                 progress(String(format: "[rank 0: %d/%d] %@ seed %d %@ %@ (%@; %@ so far)", k + 1, mine.count, run.name, run.seed,
-                                kept ? "kept" : "done:", summary, Trainer.duration((clock.now - start).seconds),
-                                Trainer.duration((clock.now - began).seconds)))
+                                kept ? "kept" : "done:", summary, TrainingLoop.duration((clock.now - start).seconds),
+                                TrainingLoop.duration((clock.now - began).seconds)))
             }
         }
         try communicator.barrier()

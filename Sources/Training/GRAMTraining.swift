@@ -112,22 +112,19 @@ public final class GRAMTrainer {
 
         // 3. Meta-training.
         try MethodFactory.validate(o.method, for: model.configuration)
-        guard var learner = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed)) as? GRAMMetaLearner else {
-            throw TrainingError("gram training needs the gram method configuration")
-        }
-        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log, communicator: communicator) {
-            try learner.restore(parameters: $0, optimizerState: $1)
-        } : 0
+        guard o.method.method == "gram" else { throw TrainingError("gram training needs the gram method configuration, not \(o.method.method)'s") }
+        var learner = MethodFactory.gram(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed))
+        let loop = TrainingLoop(communicator: communicator, log: log, steps: o.steps, checkpoints: checkpoints,
+                                checkpointEvery: o.checkpointEvery, logEvery: o.logEvery, work: (o.tasksPerStep, "tasks"))
+        let start = try loop.start(resume: o.resume) { try learner.restore(parameters: $0, optimizerState: $1) }
         for (group, s) in [("prompts", schedules.0), ("regulator", schedules.1)] {
             log.say(String(format: "lr %@: %d warm-up step(s) at %.3g, then a cosine from %.3g to 0 over %d step(s)",
                            group, s.warmupSteps, s.warmupLR, s.baseLR, s.steps - s.warmupSteps))
         }
-        let promptNames = learner.initialisation.keys.sorted(), regulatorNames = learner.regulator.weights.keys.sorted()
-        let clock = ContinuousClock(), began = clock.now
-        for step in start..<o.steps {
-            let sharding = TaskSharding(taskCount: o.tasksPerStep, rankCount: communicator.size)
-            var local: [[Float]] = []
-            for t in sharding.tasks(ofRank: communicator.rank) {
+        let reduction = CommunicatorMean(communicator)
+        try loop.run(from: start, step: { step in
+            /// Task t of this step, from the stream (seed, "gram", step, t) whichever rank builds it.
+            func task(_ t: Int) throws -> GRAMTask {
                 var stream = RandomStream(seed: UInt64(o.seed), Self.taskPurpose, UInt64(step), UInt64(t))
                 guard let (s, q) = structure.drawDomainPair(ways: o.ways, supportShots: o.supportShots, queryShots: o.queryShots, stream: &stream),
                       let support = structure.drawClasses(domain: s, ways: o.ways, perClass: o.supportShots, stream: &stream),
@@ -142,42 +139,17 @@ public final class GRAMTrainer {
                     return (classifier, batch)
                 }
                 let (supportModel, supportBatch) = side(support), (queryModel, queryBatch) = side(query)
-                let g = GRAM.metaGradients(task: GRAMTask(supportModel: supportModel, support: supportBatch, queryModel: queryModel, query: queryBatch),
-                                           initialisation: learner.initialisation, regulator: learner.regulator, configuration: learner.configuration)
-                guard g.queryLoss.scalar.isFinite else { throw TrainingError("query loss is \(TrainingError.shown(g.queryLoss.scalar)) at step \(step + 1), task \(t)") }
-                var v: [Float] = []
-                for n in promptNames { v += g.initialisation[n]!.storage }
-                for n in regulatorNames { v += g.regulator[n]!.storage }
-                local.append(v + [g.supportLoss, g.queryLoss.scalar])
-            }
-            let shapes = promptNames.map { learner.initialisation[$0]!.shape } + regulatorNames.map { learner.regulator.weights[$0]!.shape } + [[1], [1]]
-            var segments: [Range<Int>] = [], offset = 0
-            for shape in shapes { segments.append(offset..<(offset + shape.product)); offset += shape.product }
-            let mean = try DeterministicMean.mean(local: local, length: offset, segments: segments, taskCount: o.tasksPerStep, communicator: communicator)
-            var initGrads: [String: Tensor] = [:], regulatorGrads: [String: Tensor] = [:]
-            for (i, n) in promptNames.enumerated() { initGrads[n] = Tensor(shape: shapes[i], values: Array(mean[segments[i]])) }
-            for (j, n) in regulatorNames.enumerated() {
-                regulatorGrads[n] = Tensor(shape: shapes[promptNames.count + j], values: Array(mean[segments[promptNames.count + j]]))
+                return GRAMTask(supportModel: supportModel, support: supportBatch, queryModel: queryModel, query: queryBatch)
             }
             let rates = (prompts: schedules.0.lr(step: step), regulator: schedules.1.lr(step: step))
-            learner.apply(initialisation: initGrads, regulator: regulatorGrads, initialisationLR: rates.prompts, regulatorLR: rates.regulator)
-            let done = step + 1
-            if done % o.checkpointEvery == 0 || done == o.steps {
-                try Checkpoint.commit({
-                    Checkpoint(step: done, parameters: learner.parameters, optimizerState: learner.optimizerState,
-                               metadata: ["seed": String(o.seed), "method": "gram"])
-                }, directory: checkpoints, communicator: communicator)
-            }
-            if done % o.logEvery == 0 || done == o.steps {
-                let elapsed = clock.now - began
-                let seconds = elapsed.seconds
-                let rate = Double((done - start) * o.tasksPerStep) / max(seconds, 1e-9)
-                log.say(String(format: "step %d/%d  loss.support %.4f  loss.query %.4f  lr %.3g  lr_regulator %.3g  %.2f tasks/s", done, o.steps,
-                               mean[segments[segments.count - 2]].first!, mean[segments[segments.count - 1]].first!, rates.prompts, rates.regulator, rate))
-                log.metrics("{\"step\": \(done), \"lr\": \(rates.prompts), \"lr_regulator\": \(rates.regulator), \"loss.support\": \(mean[segments[segments.count - 2]].first!), \"loss.query\": \(mean[segments[segments.count - 1]].first!), \"tasks_per_second\": \(rate)}")
-            }
-        }
-        if isRoot {
+            let losses = try learner.step(taskCount: o.tasksPerStep, task: task, reduction: reduction,
+                                          initialisationLR: rates.prompts, regulatorLR: rates.regulator)
+            return TrainingLoop.Record(losses: losses, fields: [("lr", rates.prompts, "%.3g"), ("lr_regulator", rates.regulator, "%.3g")])
+        }, checkpoint: { done in
+            Checkpoint(step: done, parameters: learner.parameters, optimizerState: learner.optimizerState,
+                       metadata: ["seed": String(o.seed), "method": "gram"])
+        })
+        try loop.save {
             try Tensor.save(learner.parameters.mapValues { $0.detached() },
                             metadata: ["method": "gram", "steps": String(o.steps), "group_size": String(learner.regulator.groupSize)],
                             to: (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))

@@ -1,6 +1,7 @@
 import AutoDiff
 import CLIP
 import MetaLearning
+import TensorIO
 
 /// Builds a method's initial state for a CLIP model.
 public enum MethodFactory {
@@ -24,10 +25,17 @@ public enum MethodFactory {
         return prompts
     }
 
-    /// The method `c.method` with fresh state.
-    public static func make(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer, seed: UInt64) -> any PromptMethod {
-        var stream = RandomStream(seed: seed, 0x1417)  // purpose: initial state
+    /// The method `c.method` with fresh state; prompt tuning from a GRAM output
+    /// (``PromptTuning/start(fromGRAM:)``) when `gramInitialisation` is given.
+    /// - Throws: ``ConfigurationError`` for a GRAM initialisation of a method that is not
+    ///   prompt tuning; the initialisation's own errors (file, tensor, shape).
+    public static func make(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer, seed: UInt64,
+                            gramInitialisation: SafeTensorsFile? = nil) throws -> any PromptMethod {
+        var stream = RandomStream(seed: seed, initialStatePurpose)
         let prompts = initialPrompts(c, model: model, tokenizer: tokenizer, stream: &stream)
+        if gramInitialisation != nil && !MethodConfiguration.promptTuningMethods.contains(c.method) {
+            throw ConfigurationError("a GRAM initialisation (--init) applies to \(MethodConfiguration.promptTuningMethods.joined(separator: ", ")), not \(c.method)")
+        }
         switch c.method {
         case "prometar":
             let regulator = GradientGate.initialWeights(promptShapes: prompts.mapValues(\.shape), dimRate: c.prometar.dimRate, stream: &stream)
@@ -35,14 +43,31 @@ public enum MethodFactory {
                                                        regulatorOptimizer: c.regulatorOptimizer.sgd),
                                   configuration: c.prometar)
         case "gram":
-            let regulator = GRAMRegulator.identity(promptShapes: prompts.mapValues(\.shape), groupSize: c.gram.groupSize, stream: &stream)
-            return GRAMMetaLearner(initialisation: prompts, regulator: regulator, initialisationOptimizer: c.promptOptimizer.sgd,
-                                   regulatorOptimizer: c.regulatorOptimizer.sgd, configuration: c.gram)
+            return gram(c, prompts: prompts, stream: &stream)
         default:
-            return PromptTuning(name: c.method, prompts: prompts, optimizer: c.promptOptimizer.sgd,
-                                textRegWeight: c.textRegWeight, imageRegWeight: c.imageRegWeight, logitRegWeight: c.logitRegWeight,
-                                aggregation: c.gpa)
+            var tuning = PromptTuning(name: c.method, prompts: prompts, optimizer: c.promptOptimizer.sgd,
+                                      textRegWeight: c.textRegWeight, imageRegWeight: c.imageRegWeight, logitRegWeight: c.logitRegWeight,
+                                      aggregation: c.gpa)
+            if let gramInitialisation { try tuning.start(fromGRAM: gramInitialisation) }
+            return tuning
         }
+    }
+
+    /// GRAM's meta-learner with fresh state (the configuration must be GRAM's).
+    public static func gram(_ c: MethodConfiguration, model: CLIPModel, tokenizer: CLIPTokenizer, seed: UInt64) -> GRAMMetaLearner {
+        precondition(c.method == "gram", "a GRAM meta-learner from the \(c.method) configuration")
+        var stream = RandomStream(seed: seed, initialStatePurpose)
+        let prompts = initialPrompts(c, model: model, tokenizer: tokenizer, stream: &stream)
+        return gram(c, prompts: prompts, stream: &stream)
+    }
+
+    /// Stream purpose of a method's initial state.
+    static let initialStatePurpose: UInt64 = 0x1417
+
+    static func gram(_ c: MethodConfiguration, prompts: [String: Tensor], stream: inout RandomStream) -> GRAMMetaLearner {
+        let regulator = GRAMRegulator.identity(promptShapes: prompts.mapValues(\.shape), groupSize: c.gram.groupSize, stream: &stream)
+        return GRAMMetaLearner(initialisation: prompts, regulator: regulator, initialisationOptimizer: c.promptOptimizer.sgd,
+                               regulatorOptimizer: c.regulatorOptimizer.sgd, configuration: c.gram)
     }
 
     /// Class prompts for the method: "X … X {name}." with the text context's X tokens, or

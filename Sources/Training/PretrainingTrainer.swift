@@ -14,12 +14,12 @@ import TensorIO
 /// `CLIPModel(configuration:weights:)` from leaves that require grad, so both towers, every
 /// weight and the logit scale are trained, and takes the gradient of each of its tasks. The
 /// per-task gradients, flattened in sorted-name order with the task's loss appended, are
-/// combined by `DeterministicMean`, so every rank applies the same AdamW update and the
+/// combined by ``CommunicatorMean``, so every rank applies the same AdamW update and the
 /// weights are byte-identical for any number of ranks. Samples are pure functions of their
 /// index (``PretrainingSampler``); no draw depends on the rank.
 ///
-/// The run keeps no checkpoints: the demo's pretraining takes minutes and is rerun from its
-/// seed. Rank 0 logs progress (loss, logit scale, lr, pairs/s, ETA) and writes the directory
+/// It runs on ``TrainingLoop`` and keeps no checkpoints: the demo's pretraining takes minutes
+/// and is rerun from its seed. Rank 0 logs progress (loss, logit scale, lr, pairs/s, ETA) and writes the directory
 /// (``Pretraining/writeDirectory(_:model:vocabulary:preprocessor:)``, each file atomically);
 /// all ranks wait for it before ``run()`` returns.
 public final class PretrainingTrainer {
@@ -43,11 +43,7 @@ public final class PretrainingTrainer {
         let o = options
         precondition(o.steps > 0 && o.microBatchSize > 0 && o.batchSize % o.microBatchSize == 0,
                      "pretraining needs steps > 0 and a batch (\(o.batchSize)) that is a multiple of the micro-batch (\(o.microBatchSize))")
-        let isRoot = communicator.rank == 0
-        let log = try o.logDirectory.map { try RunLog(directory: $0, enabled: isRoot) }
-        func say(_ line: String) {
-            if let log { log.say(line) } else if isRoot { print(line); fflush(nil) }
-        }
+        let log = try RunLog(directory: o.logDirectory, enabled: communicator.rank == 0)
 
         let vocabulary = try VocabularyBuilder(words: o.words)
         let tokenizer = CLIPTokenizer(vocabulary)
@@ -56,27 +52,24 @@ public final class PretrainingTrainer {
         let preprocessor = Pretraining.preprocessor(imageSize: o.imageSize)
         var parameters = Pretraining.initialWeights(configuration, seed: o.seed).mapValues { $0.requiringGrad() }
         let names = parameters.keys.sorted()
-        var segments: [Range<Int>] = [], length = 0
-        for name in names {
-            segments.append(length..<(length + parameters[name]!.count))
-            length += parameters[name]!.count
-        }
-        segments.append(length..<(length + 1))  // the task's loss
+        let layout = FlatLayout([parameters], scalars: ["loss"])
         var decayed = Adam.adamW(beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, weightDecay: o.weightDecay)
         var plain = Adam(beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon)
         let taskCount = o.batchSize / o.microBatchSize
-        let sharding = TaskSharding(taskCount: taskCount, rankCount: communicator.size)
+        let reduction = CommunicatorMean(communicator)
         let warmup = o.resolvedWarmupSteps
 
-        say("pretraining: \(length) weights, vocabulary of \(vocabulary.count) tokens (\(vocabulary.words.count) words), "
-            + "\(o.steps) steps of \(o.batchSize) pairs in \(taskCount) micro-batch(es) of \(o.microBatchSize) over \(communicator.size) rank(s), "
-            + "lr \(o.learningRate) (\(warmup) warm-up steps, cosine), weight decay \(o.weightDecay), seed \(o.seed)")
+        log.say("pretraining: \(layout.count - 1) weights, vocabulary of \(vocabulary.count) tokens (\(vocabulary.words.count) words), "
+                + "\(o.steps) steps of \(o.batchSize) pairs in \(taskCount) micro-batch(es) of \(o.microBatchSize) over \(communicator.size) rank(s), "
+                + "lr \(o.learningRate) (\(warmup) warm-up steps, cosine), weight decay \(o.weightDecay), seed \(o.seed)")
 
-        let clock = ContinuousClock(), began = clock.now
-        for step in 0..<o.steps {
+        var loop = TrainingLoop(communicator: communicator, log: log, steps: o.steps, checkpoints: nil, checkpointEvery: o.steps,
+                                logEvery: o.logEvery, work: (o.batchSize, "pairs"))
+        loop.prefix = "pretrain "
+        try loop.run(from: 0, step: { step in
             let rate = Pretraining.learningRate(step: step, totalSteps: o.steps, warmupSteps: warmup, base: o.learningRate)
             var local: [[Float]] = []
-            for task in sharding.tasks(ofRank: communicator.rank) {
+            for task in reduction.tasks(of: taskCount) {
                 let slots = (task * o.microBatchSize)..<((task + 1) * o.microBatchSize)
                 let (pixels, captions) = try batch(step: step, slots: slots, preprocessor: preprocessor)
                 var rows: [[Int]] = []
@@ -96,29 +89,20 @@ public final class PretrainingTrainer {
                 let loss = Pretraining.contrastiveLoss(imageFeatures: model.encodeImages(pixels), textFeatures: model.encodeText(rows),
                                                        logitScale: parameters["logit_scale"]!, captions: captions)
                 let grads = gradients(of: loss, withRespectTo: names.map { parameters[$0]! })
-                var v: [Float] = []
-                v.reserveCapacity(length + 1)
-                for g in grads { v += g.storage }
-                v.append(loss.scalar)
-                local.append(v)
+                local.append(layout.pack(Dictionary(uniqueKeysWithValues: zip(names, grads)), scalars: ["loss": loss.scalar]))
             }
-            let mean: [Float]
-            do {
-                mean = try DeterministicMean.mean(local: local, length: length + 1, segments: segments, taskCount: taskCount,
-                                                  communicator: communicator)
-            } catch let error as DeterministicMean.NonFinite {
-                throw TrainingError("pretraining step \(step + 1): \(error) (\(segments.count - 1 == error.segment ? "the loss" : names[error.segment]))")
-            }
-            let loss = mean[length]
-            guard loss.isFinite else { throw TrainingError("pretraining loss is \(TrainingError.shown(loss)) at step \(step + 1)") }
+            let mean = try reduction.mean(local, layout: layout, taskCount: taskCount)
+            let loss = layout.scalar(mean, "loss")
+            guard loss.isFinite else { return TrainingLoop.Record(losses: ["loss": loss]) }
 
             // AdamW with decay on matrices only: two optimisers over disjoint parameter sets.
+            let meanGradients = layout.unpack(mean, names)
             var groups: [Bool: [String: Tensor]] = [true: [:], false: [:]]
             var groupGradients: [Bool: [String: Tensor]] = [true: [:], false: [:]]
-            for (i, name) in names.enumerated() {
+            for name in names {
                 let decays = Pretraining.decays(name)
                 groups[decays]![name] = parameters[name]!
-                groupGradients[decays]![name] = Tensor(shape: parameters[name]!.shape, values: Array(mean[segments[i]]))
+                groupGradients[decays]![name] = meanGradients[name]!
             }
             decayed.step(&groups[true]!, gradients: groupGradients[true]!, learningRate: rate)
             plain.step(&groups[false]!, gradients: groupGradients[false]!, learningRate: rate)
@@ -127,26 +111,15 @@ public final class PretrainingTrainer {
             if scale > Pretraining.maximumLogitScale {
                 parameters["logit_scale"] = Tensor(Pretraining.maximumLogitScale).requiringGrad()
             }
-
-            let done = step + 1
-            if done % o.logEvery == 0 || done == o.steps {
-                let elapsed = clock.now - began
-                let seconds = elapsed.seconds
-                let stepsPerSecond = Double(done) / max(seconds, 1e-9)
-                let eta = Double(o.steps - done) / max(stepsPerSecond, 1e-9)
-                let logitScale = Foundation.exp(Double(parameters["logit_scale"]!.scalar))
-                say(String(format: "pretrain step %d/%d  loss %.4f  logit scale %.2f  lr %.3g  %.1f pairs/s  ETA %@",
-                           done, o.steps, loss, logitScale, rate, stepsPerSecond * Double(o.batchSize), Trainer.duration(eta)))
-                log?.metrics("{\"step\": \(done), \"loss\": \(loss), \"logit_scale\": \(logitScale), \"lr\": \(rate), \"pairs_per_second\": \(stepsPerSecond * Double(o.batchSize))}")
-            }
-        }
+            return TrainingLoop.Record(losses: ["loss": loss],
+                                       fields: [("logit_scale", Foundation.exp(Double(parameters["logit_scale"]!.scalar)), "%.2f"), ("lr", rate, "%.3g")])
+        }, checkpoint: { _ in preconditionFailure("pretraining keeps no checkpoints") })
 
         let model = CLIPModel(configuration: configuration, weights: parameters.mapValues { $0.detached() })
-        if isRoot {
+        try loop.save {
             try Pretraining.writeDirectory(o.outputDirectory, model: model, vocabulary: vocabulary, preprocessor: preprocessor)
         }
-        try communicator.barrier()
-        say("pretraining finished: \(o.steps) steps; model in \(o.outputDirectory)")
+        log.say("pretraining finished: \(o.steps) steps; model in \(o.outputDirectory)")
         return model
     }
 

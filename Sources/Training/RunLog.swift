@@ -3,18 +3,20 @@ import Foundation
 /// Rank 0's run outputs: `log.txt` (what was printed) and `metrics.jsonl` (one JSON object
 /// per logged step). Both are appended to, so a resumed run continues them.
 public final class RunLog {
-    let logPath: String
-    let metricsPath: String
+    /// nil: lines are printed only.
+    let logPath: String?
+    let metricsPath: String?
     let enabled: Bool
     /// Whether `say` also prints (a sweep of runs keeps each run's lines in its log.txt).
     let echo: Bool
 
-    public init(directory: String, enabled: Bool, echo: Bool = true) throws {
-        logPath = (directory as NSString).appendingPathComponent("log.txt")
-        metricsPath = (directory as NSString).appendingPathComponent("metrics.jsonl")
+    /// - Parameter directory: where log.txt and metrics.jsonl go; nil prints lines only.
+    public init(directory: String?, enabled: Bool, echo: Bool = true) throws {
+        logPath = directory.map { ($0 as NSString).appendingPathComponent("log.txt") }
+        metricsPath = directory.map { ($0 as NSString).appendingPathComponent("metrics.jsonl") }
         self.enabled = enabled
         self.echo = echo
-        if enabled { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if enabled, let directory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
     }
 
     /// Prints `line` and appends it to log.txt (rank 0 only; other ranks stay quiet).
@@ -24,12 +26,12 @@ public final class RunLog {
             print(line)
             fflush(nil)
         }
-        append(line + "\n", to: logPath)
+        if let logPath { append(line + "\n", to: logPath) }
     }
 
     /// Appends one JSON line to metrics.jsonl.
     public func metrics(_ json: String) {
-        guard enabled else { return }
+        guard enabled, let metricsPath else { return }
         append(json + "\n", to: metricsPath)
     }
 

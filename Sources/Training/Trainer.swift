@@ -115,6 +115,8 @@ public final class Trainer {
 
     /// Stream purpose of the epoch's sample order ("order").
     static let orderPurpose: UInt64 = 0x6F72_6465_72
+    /// Stream purpose of a step's virtual task draws ("task").
+    static let taskPurpose: UInt64 = 0x7461_736B
 
     public init(options: TrainingOptions, communicator: any Communicator) {
         self.options = options
@@ -140,18 +142,10 @@ public final class Trainer {
         let maxEpoch = max(o.epochs, (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch)
 
         try MethodFactory.validate(o.method, for: model.configuration)
-        var method = MethodFactory.make(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed))
-        if var m = method as? ProMetaRMethod {
-            m.configuration.tasksPerStep = o.tasksPerStep
-            method = m
-        }
-        if let path = o.initialisation {
-            guard var tuning = method as? PromptTuning else {
-                throw TrainingError("--init applies to \(MethodConfiguration.promptTuningMethods.joined(separator: ", ")), not \(o.method.method)")
-            }
-            try tuning.start(fromGRAM: try SafeTensorsFile(path: path))
-            method = tuning
-        }
+        var configuration = o.method
+        configuration.prometar.tasksPerStep = o.tasksPerStep
+        var method = try MethodFactory.make(configuration, model: model, tokenizer: tokenizer, seed: UInt64(o.seed),
+                                            gramInitialisation: try o.initialisation.map { try SafeTensorsFile(path: $0) })
         let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: data.classnames)
         let textTarget = MethodFactory.needsTextTarget(o.method)
             ? classifier.frozenTextTarget(templateTokens: CLIPClassifier.templateTokens(tokenizer: tokenizer, classNames: data.classnames,
@@ -159,9 +153,9 @@ public final class Trainer {
         let schedules = ["prompts": o.method.promptOptimizer.schedule(maxEpoch: maxEpoch),
                          "regulator": o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch)]
 
-        let start = o.resume ? try Checkpoint.resume(directory: checkpoints, log: log, communicator: communicator) {
-            try method.restore(parameters: $0, optimizerState: $1)
-        } : 0
+        let loop = TrainingLoop(communicator: communicator, log: log, steps: totalSteps, checkpoints: checkpoints,
+                                checkpointEvery: o.checkpointEvery, logEvery: o.logEvery, work: (max(o.tasksPerStep, 1), "tasks"))
+        let start = try loop.start(resume: o.resume) { try method.restore(parameters: $0, optimizerState: $1) }
         if start == 0 && isRoot {
             try AtomicFile.write(o.recordedConfiguration.serialized(pretty: true) + "\n",
                                  to: (o.outputDirectory as NSString).appendingPathComponent("config.json"))
@@ -169,9 +163,10 @@ public final class Trainer {
         log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s), seed \(o.seed)")
 
         var images: [String: RGBImage] = [:]  // decoded once; few-shot sets are small
-        let clock = ContinuousClock(), began = clock.now
         var order: (epoch: Int, permutation: [Int]) = (-1, [])
-        for step in start..<totalSteps {
+        let reduction = CommunicatorMean(communicator)
+        let clock = ContinuousClock(), began = clock.now
+        try loop.run(from: start, step: { step in
             let epoch = step / stepsPerEpoch, index = step % stepsPerEpoch
             if order.epoch != epoch {
                 var stream = RandomStream(seed: UInt64(o.seed), Self.orderPurpose, UInt64(epoch))
@@ -187,34 +182,18 @@ public final class Trainer {
             let s = preprocessor.cropHeight
             let batch = LabelledBatch(pixels: Tensor(shape: [members.count, 3, s, s], values: pixels), labels: members.map { train[$0].label })
             let rates = schedules.mapValues { $0.lr(epoch: epoch) }
-            let losses = try DistributedStep(communicator: communicator, seed: UInt64(o.seed))
-                .run(&method, model: classifier, batch: batch, textTarget: textTarget, step: step, rates: rates).losses
-            if let bad = losses.first(where: { !$0.value.isFinite }) {
-                throw TrainingError("\(bad.key) is \(TrainingError.shown(bad.value)) at step \(step + 1) (epoch \(epoch + 1)); stopping, the last good checkpoint is kept")
-            }
+            let context = StepContext(textTarget: textTarget, stream: RandomStream(seed: UInt64(o.seed), Self.taskPurpose, UInt64(step)),
+                                      learningRates: rates, reduction: reduction)
+            let losses = try method.step(model: classifier, batch: batch, context: context)
             // After the epoch's last batch, as Dassl's `batch_idx + 1 == num_batches`
             // (PromptSRC's aggregation, trainers/promptsrc.py:320), before its checkpoint.
             if index == stepsPerEpoch - 1 { method.finishEpoch(epoch + 1, of: maxEpoch) }
-
-            let done = step + 1
-            if done % o.checkpointEvery == 0 || done == totalSteps {
-                try Checkpoint.commit({
-                    Checkpoint(step: done, parameters: method.parameters, optimizerState: method.optimizerState,
-                               metadata: ["epoch": String(epoch), "seed": String(o.seed), "method": o.method.method])
-                }, directory: checkpoints, communicator: communicator)
-            }
-            if done % o.logEvery == 0 || done == totalSteps {
-                let elapsed = clock.now - began
-                let seconds = elapsed.seconds
-                let rate = Double(done - start) / max(seconds, 1e-9)
-                let eta = Double(totalSteps - done) / max(rate, 1e-9)
-                let lossText = losses.keys.sorted().map { "\($0) \(String(format: "%.4f", losses[$0]!))" }.joined(separator: "  ")
-                log.say(String(format: "step %d/%d  epoch %d/%d  %@  lr %.3g  %.2f tasks/s  ETA %@", done, totalSteps, epoch + 1, maxEpoch,
-                               lossText, rates["prompts"]!, rate * Double(max(o.tasksPerStep, 1)), Self.duration(eta)))
-                let fields = losses.keys.sorted().map { "\"\($0)\": \(losses[$0]!)" }.joined(separator: ", ")
-                log.metrics("{\"step\": \(done), \"epoch\": \(epoch + 1), \"lr\": \(rates["prompts"]!), \"lr_regulator\": \(rates["regulator"]!), \(fields), \"steps_per_second\": \(rate)}")
-            }
-        }
+            return TrainingLoop.Record(losses: losses, position: [("epoch", epoch + 1, maxEpoch)],
+                                       fields: [("lr", rates["prompts"]!, "%.3g"), ("lr_regulator", rates["regulator"]!, "%.3g")])
+        }, checkpoint: { done in
+            Checkpoint(step: done, parameters: method.parameters, optimizerState: method.optimizerState,
+                       metadata: ["epoch": String((done - 1) / stepsPerEpoch), "seed": String(o.seed), "method": o.method.method])
+        })
         if o.method.gpa != nil {
             // The official trainer loads the aggregate only after epoch MAX_EPOCH
             // (trainers/promptsrc.py:332); a run stopped earlier ends with its current prompts.
@@ -222,7 +201,7 @@ public final class Trainer {
                     ? "prompts: the Gaussian aggregate of the \(maxEpoch) epochs' prompts"
                     : "prompts: the current ones (stopped in epoch \((totalSteps - 1) / stepsPerEpoch + 1) of \(maxEpoch), before the Gaussian aggregate is complete; the checkpoints hold the partial aggregate)")
         }
-        if isRoot {
+        try loop.save {
             try Tensor.save(method.parameters.mapValues { $0.detached() }, metadata: ["method": o.method.method, "steps": String(totalSteps)],
                             to: (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors"))
         }
@@ -291,11 +270,5 @@ public final class Trainer {
         let s = Int(seconds.rounded(.toNearestOrEven)), days = s / 86_400, rest = s % 86_400
         let clock = String(format: "%d:%02d:%02d", rest / 3600, rest % 3600 / 60, rest % 60)
         return days == 0 ? clock : "\(days) day\(days == 1 ? "" : "s"), \(clock)"
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }
 }

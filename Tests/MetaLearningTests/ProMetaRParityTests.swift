@@ -97,7 +97,7 @@ import Training
         c.firstOrder = order == "first_order"
         (c.adaptLR, c.lrRatio) = rates == "default" ? (5e-4, 5e-4) : (0.05, 1.0)
         var state = try Self.initialState()
-        let report = ProMetaR.step(model: try Self.classifier.get(), batch: try Self.batch(), textTarget: try Self.textTarget(),
+        let report = try ProMetaR.step(model: try Self.classifier.get(), batch: try Self.batch(), textTarget: try Self.textTarget(),
                                    state: &state, draws: [try Self.draws()], configuration: c, promptLR: 0.0025, regulatorLR: 0.00025)
         let task = try #require(report.tasks.first)
         let p = "s2.\(order).\(rates)."

@@ -83,14 +83,14 @@ import Training
         let (classifier, prompts, batch, target) = try Self.setup()
         var method = PromptTuning(name: "promptsrc", prompts: prompts, optimizer: SGD(momentum: 0.9, weightDecay: 5e-4),
                                   textRegWeight: 25, imageRegWeight: 10, logitRegWeight: 1)
-        let scalars = method.step(model: classifier, batch: batch,
+        let scalars = try method.step(model: classifier, batch: batch,
                                   context: StepContext(textTarget: target, stream: RandomStream(seed: 1, 0), learningRates: ["prompts": 0.0025]))
         let sum = scalars["loss.ce"]! + (scalars["loss.logit_reg"]! + scalars["loss.text_reg"]! + scalars["loss.image_reg"]!)
         #expect(scalars["loss.total"] == sum, "\(scalars)")
         #expect(scalars["loss.logit_reg"]! > 0)
         // Without the logit weight the step logs no logit term (ivlp's lines stay as they were).
         var ivlp = PromptTuning(name: "ivlp", prompts: prompts, optimizer: SGD(momentum: 0.9, weightDecay: 5e-4), textRegWeight: 25, imageRegWeight: 10)
-        let plain = ivlp.step(model: classifier, batch: batch,
+        let plain = try ivlp.step(model: classifier, batch: batch,
                               context: StepContext(textTarget: target, stream: RandomStream(seed: 1, 0), learningRates: ["prompts": 0.0025]))
         #expect(plain["loss.logit_reg"] == nil && plain["loss.ce"] == scalars["loss.ce"])
     }

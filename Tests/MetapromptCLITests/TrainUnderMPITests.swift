@@ -220,7 +220,7 @@ import TestSupport
         #expect(lr[10] == 0.0025 && regulator[10] == 0.00025, "\(lr[10]) \(regulator[10])")
         #expect(abs(lr[55] - 0.00125) <= 1e-12 * 0.00125 && abs(regulator[55] - 0.000125) <= 1e-12 * 0.000125, "\(lr[55]) \(regulator[55])")
         #expect(lr.filter { $0 > 1e-5 }.count == 87 && regulator.filter { $0 > 1e-6 }.count == 87, "\(lr) \(regulator)")
-        #expect(r.stdout.contains("\nstep 11/100  loss.support ") && r.stdout.contains("  lr 0.0025  lr_regulator 0.00025  "), "\(r)")
+        #expect(r.stdout.contains("\nstep 11/100  loss.query ") && r.stdout.contains("  lr 0.0025  lr_regulator 0.00025  "), "\(r)")
         #expect(r.stdout.contains("lr prompts: 10 warm-up step(s) at 1e-05, then a cosine from 0.0025 to 0 over 90 step(s)"), "\(r)")
     }
 

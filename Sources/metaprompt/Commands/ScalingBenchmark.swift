@@ -41,22 +41,23 @@ struct ScalingBenchmark {
             state: ProMetaRState(prompts: prompts, regulator: regulator, promptOptimizer: method.promptOptimizer.sgd,
                                  regulatorOptimizer: method.regulatorOptimizer.sgd),
             configuration: method.prometar)
-        var stepper = DistributedStep(communicator: comm, seed: 1)
-        stepper.separatesWaiting = true
-        let rates = ["prompts": 0.0025, "regulator": 0.00025]
-        _ = try stepper.run(&prometar, model: classifier, batch: batch, textTarget: target, step: 0, rates: rates)  // warm-up
-        try comm.barrier()
-        let clock = ContinuousClock(), start = clock.now
-        var reduction = 0.0, waiting = 0.0
-        for step in 1...steps {
-            let timing = try stepper.run(&prometar, model: classifier, batch: batch, textTarget: target, step: step, rates: rates).timing
-            reduction += timing.reductionSeconds
-            waiting += timing.waitSeconds
+        let reduction = CommunicatorMean(comm)
+        reduction.separatesWaiting = true
+        /// Training's step: the task draws of `step` from (seed 1, "task", step).
+        func step(_ step: Int) throws {
+            let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, 0x7461_736B, UInt64(step)),
+                                      learningRates: ["prompts": 0.0025, "regulator": 0.00025], reduction: reduction)
+            _ = try prometar.step(model: classifier, batch: batch, context: context)
         }
+        try step(0)  // warm-up
+        try comm.barrier()
+        let (reduced, waited) = (reduction.reductionSeconds, reduction.waitSeconds)
+        let clock = ContinuousClock(), start = clock.now
+        for s in 1...steps { try step(s) }
         try comm.barrier()
         let elapsed = clock.now - start
         let seconds = elapsed.seconds
-        var shares = [Float(reduction / seconds), Float(waiting / seconds)]
+        var shares = [Float((reduction.reductionSeconds - reduced) / seconds), Float((reduction.waitSeconds - waited) / seconds)]
         try comm.allReduceMax(&shares)
         if comm.rank == 0 {
             let parameters = prometar.parameters.values.reduce(0) { $0 + $1.count }

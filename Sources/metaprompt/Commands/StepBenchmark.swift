@@ -40,9 +40,9 @@ struct StepBenchmark {
         var flops = 0
         // CPU seconds too: on a shared machine the wall time also counts waiting for a core.
         var cpuSeconds: [Double] = []
-        let seconds = medianSeconds(repeats: repeats) {
+        let seconds = try medianSeconds(repeats: repeats) {
             let before = BLAS.flops, cpuBefore = Self.processCPUSeconds()
-            _ = ProMetaR.step(model: classifier, batch: b, textTarget: target, state: &state, draws: draws,
+            _ = try ProMetaR.step(model: classifier, batch: b, textTarget: target, state: &state, draws: draws,
                               configuration: method.prometar, promptLR: 0.0025, regulatorLR: 0.00025)
             flops = BLAS.flops - before
             cpuSeconds.append(Self.processCPUSeconds() - cpuBefore)

@@ -66,7 +66,7 @@ struct StepCommand: Command {
 
         // The state: parameters and optimiser state, validated by the method.
         try MethodFactory.validate(configuration, for: model.configuration)
-        var stepper = MethodFactory.make(configuration, model: model, tokenizer: tokenizer, seed: seed)
+        var stepper = try MethodFactory.make(configuration, model: model, tokenizer: tokenizer, seed: seed)
         var parameters: [String: Tensor] = [:], optimizerState: [String: [Float]] = [:]
         for name in stateFile.names {
             if Checkpoint.isState(name) { optimizerState[name] = try stateFile.floats(name) } else { parameters[name] = try Tensor(stateFile, name) }
@@ -81,7 +81,7 @@ struct StepCommand: Command {
         let context = StepContext(textTarget: target, stream: RandomStream(seed: seed, 0, 0x57E9),
                                   learningRates: ["prompts": configuration.promptOptimizer.lr, "regulator": configuration.regulatorOptimizer.lr],
                                   draws: draws)
-        let losses = stepper.step(model: classifier, batch: batch, context: context)
+        let losses = try stepper.step(model: classifier, batch: batch, context: context)
 
         var output = Checkpoint.tensors(parameters: stepper.parameters, optimizerState: stepper.optimizerState)
         for (name, value) in losses { output[name] = Tensor(value) }

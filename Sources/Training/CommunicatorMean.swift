@@ -1,0 +1,43 @@
+import AutoDiff
+import Distributed
+import MetaLearning
+
+/// A step's virtual tasks over the ranks of a job: contiguous blocks per rank
+/// (`TaskSharding`), averaged with `DeterministicMean`'s fixed-point sum, so every rank gets
+/// the same mean for any number of ranks. Task t is the same task on whichever rank runs it:
+/// its draws are keyed by (seed, step, t), never by rank.
+public final class CommunicatorMean: TaskReduction {
+    public let communicator: any Communicator
+    /// Benchmarks only: a barrier before each reduction, so the time spent waiting for the
+    /// slowest rank is measured apart from the reduction itself. Training leaves it off.
+    public var separatesWaiting = false
+    /// Seconds spent in reductions (fixed-point conversion, all-reduces) and, with
+    /// `separatesWaiting`, waiting at the barrier first, summed over the calls.
+    public private(set) var reductionSeconds = 0.0
+    public private(set) var waitSeconds = 0.0
+
+    public init(_ communicator: any Communicator) {
+        self.communicator = communicator
+    }
+
+    public func tasks(of count: Int) -> Range<Int> {
+        TaskSharding(taskCount: count, rankCount: communicator.size).tasks(ofRank: communicator.rank)
+    }
+
+    public func mean(_ local: [[Float]], layout: FlatLayout, taskCount: Int) throws -> [Float] {
+        let clock = ContinuousClock()
+        if separatesWaiting {
+            let start = clock.now
+            try communicator.barrier()
+            waitSeconds += (clock.now - start).seconds
+        }
+        let start = clock.now
+        defer { reductionSeconds += (clock.now - start).seconds }
+        do {
+            return try DeterministicMean.mean(local: local, length: layout.count, segments: layout.segments, taskCount: taskCount,
+                                              communicator: communicator)
+        } catch let error as DeterministicMean.NonFinite {
+            throw StepError("a task's gradient of '\(layout.names[error.segment])' has a NaN or infinite value")
+        }
+    }
+}

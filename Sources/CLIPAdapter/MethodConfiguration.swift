@@ -88,10 +88,11 @@ public struct MethodConfiguration: Sendable, Equatable {
     public var prometar = ProMetaRConfiguration()
     public var gram = GRAMConfiguration()
 
-    public static let methods = ["zeroshot", "coop", "vpt", "ivlp", "promptsrc", "prometar", "gram"]
+    /// Every method a configuration can name: zero-shot and the ones that train.
+    public static let methods = ["zeroshot"] + MethodName.allCases.map(\.rawValue)
 
     /// The prompt-tuning methods (``PromptTuning``), which take the logit and GPA keys.
-    public static let promptTuningMethods = ["coop", "vpt", "ivlp", "promptsrc"]
+    public static let promptTuningMethods = MethodName.allCases.filter(\.isPromptTuning).map(\.rawValue)
 
     /// Published defaults, each from the config file its authors run (ViT-B/16, base-to-new):
     /// - CoOp: 16 context tokens from N(0, 0.02²) (no `CTX_INIT`), SGD lr 0.002, cosine, 1

@@ -23,7 +23,7 @@ let commands: [any Command.Type] = [
 
 @MainActor func topLevelUsage() -> String {
     var lines = ["usage: metaprompt COMMAND [OPTIONS]", "", "commands:"]
-    for c in commands { lines.append("  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.summary) }
+    for c in commands { lines.append("  " + c.configuration.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.configuration.summary) }
     lines += ["", "Run 'metaprompt COMMAND --help' for a command's options."]
     return lines.joined(separator: "\n")
 }
@@ -38,17 +38,17 @@ if first == "--help" || first == "-h" || first == "help" {
     print(topLevelUsage())
     exit(0)
 }
-guard let command = commands.first(where: { $0.name == first }) else {
+guard let command = commands.first(where: { $0.configuration.name == first }) else {
     writeToStandardError("metaprompt: unknown command '\(first)'\n\n" + topLevelUsage())
     exit(64)
 }
 do {
-    try command.run(Array(words.dropFirst()))
+    try command.main(Array(words.dropFirst()))
     exit(0)
 } catch let error as UsageError {
-    writeToStandardError("metaprompt \(command.name): \(error)\n\n\(command.usage)")
+    writeToStandardError("metaprompt \(command.configuration.name): \(error)\n\n\(command.usage)")
     exit(64)
 } catch {
-    writeToStandardError("metaprompt \(command.name): \(error)")
+    writeToStandardError("metaprompt \(command.configuration.name): \(error)")
     exit(1)
 }

@@ -2,6 +2,8 @@ import AutoDiff
 import Distributed
 import Foundation
 import MetaLearning
+import CLIPAdapter
+import Evaluation
 import Training
 
 /// `metaprompt demo`: distributed second-order MAML on sine regression (Finn et al., 2017,
@@ -9,36 +11,28 @@ import Training
 /// tasks keyed by (seed, step, task), sharded over ranks, inner loops run locally,
 /// meta-gradients combined by the same rank-count-independent mean as training
 /// (`CommunicatorMean`), the same Adam step on every rank, on the same `TrainingLoop`.
-enum DemoCommand: Command {
-    static let name = "demo"
-    static let summary = "distributed MAML on sine regression (runs under mpirun)"
-    static let usage = """
-        usage: metaprompt demo [--steps N] [--tasks-per-step T] [--seed S] [--first-order]
+struct DemoCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "demo",
+        summary: "distributed MAML on sine regression (runs under mpirun)",
+        discussion: """
+            Meta-learns an initialisation of a 1-40-40-1 tanh MLP for sine regression tasks
+            (amplitude U[0.1, 5], phase U[0, π], 10 support + 10 query points on [-5, 5]) with
+            one inner SGD step (α = 0.01) and Adam (lr 0.001) on the meta-gradient.
+            Under mpirun the T tasks of each step are split over the ranks; per-task gradients are
+            combined with training's fixed-point mean, so the result is the same for any number of
+            ranks (the printed parameter checksum shows it).
+            """)
 
-        Meta-learns an initialisation of a 1-40-40-1 tanh MLP for sine regression tasks
-        (amplitude U[0.1, 5], phase U[0, π], 10 support + 10 query points on [-5, 5]) with
-        one inner SGD step (α = 0.01) and Adam (lr 0.001) on the meta-gradient.
-        Under mpirun the T tasks of each step are split over the ranks; per-task gradients are
-        combined with training's fixed-point mean, so the result is the same for any number of
-        ranks (the printed parameter checksum shows it).
+    @Option(help: "meta-steps", in: 1...1_000_000) var steps: Int = 300
+    @Option(valueName: "T", help: "tasks per meta-step, independent of the rank count", in: 1...4096) var tasksPerStep: Int = 8
+    @OptionGroup var seeding: SeedOption
+    @Flag(help: "first-order MAML (inner gradient detached)") var firstOrder = false
+    @Option(help: "rank 0 prints progress every N steps", in: 1...1_000_000) var logEvery: Int = 50
 
-        options:
-          --steps N            meta-steps (default 300)
-          --tasks-per-step T   tasks per meta-step, independent of the rank count (default 8)
-          --seed S             the run's seed (default 1)
-          --first-order        first-order MAML (inner gradient detached)
-          --log-every N        rank 0 prints progress every N steps (default 50)
-        """
-
-    static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["steps", "tasks-per-step", "seed", "log-every"], flags: ["first-order"])
-        if args.wantsHelp { print(usage); return }
-        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
-        let demo = SineMAML(steps: try args.int("steps", default: 300, in: 1...1_000_000),
-                            tasksPerStep: try args.int("tasks-per-step", default: 8, in: 1...4096),
-                            seed: UInt64(try args.int("seed", default: 1)),
-                            secondOrder: !args.has("first-order"),
-                            logEvery: try args.int("log-every", default: 50, in: 1...1_000_000))
+    func run() throws {
+        let demo = SineMAML(steps: steps, tasksPerStep: tasksPerStep, seed: UInt64(seeding.seed), secondOrder: !firstOrder,
+                            logEvery: logEvery)
         BLAS.setThreadCount(1)
         let communicator = try MPICommunicator.fromEnvironment()
         do {

@@ -4,32 +4,31 @@ import Foundation
 import TensorIO
 
 /// `metaprompt encode`: CLIP features and logits for texts and preprocessed images.
-enum EncodeCommand: Command {
-    static let name = "encode"
-    static let summary = "CLIP text/image embeddings and logits to safetensors"
-    static let usage = """
-        usage: metaprompt encode --model DIR [--texts FILE] [--pixels FILE] --out FILE
+struct EncodeCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "encode",
+        summary: "CLIP text/image embeddings and logits to safetensors",
+        discussion: """
+            Writes the projected (not normalised) CLIP features of what was given: text_embeds
+            [N, P] for --texts, image_embeds [B, P] for --pixels, and logits_per_image [B, N]
+            when both were.
+            """)
 
-        --texts   UTF-8 text file, one text per line
-        --pixels  safetensors with pixel_values F32 [B, 3, S, S], already preprocessed
-                  (S = the model's image size)
-        --out     safetensors to write (atomically): text_embeds [N, P] and image_embeds
-                  [B, P] (projected, not normalised) for what was given, and
-                  logits_per_image [B, N] when both were
+    @Option(valueName: "DIR",
+            help: "a Hugging Face CLIP directory (config.json, model.safetensors, vocab.json, merges.txt) or an OpenAI/open_clip state dict saved as DIR/model.safetensors")
+    var model: String
+    @Option(valueName: "FILE", help: "UTF-8 text file, one text per line") var texts: String?
+    @Option(valueName: "FILE", help: "safetensors with pixel_values F32 [B, 3, S, S], already preprocessed (S = the model's image size)")
+    var pixels: String?
+    @Option(valueName: "FILE", help: "safetensors to write (atomically)") var out: String
 
-        DIR is a Hugging Face CLIP directory (config.json, model.safetensors, vocab.json,
-        merges.txt) or an OpenAI/open_clip state dict saved as DIR/model.safetensors.
-        """
+    func validate() throws {
+        guard texts != nil || pixels != nil else { throw UsageError("give --texts, --pixels or both") }
+    }
 
-    struct InputError: Error, CustomStringConvertible { let description: String }
-
-    static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["model", "texts", "pixels", "out"])
-        if args.wantsHelp { print(usage); return }
-        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
-        let directory = try args.required("model"), out = try args.required("out")
-        let textsPath = args.string("texts"), pixelsPath = args.string("pixels")
-        guard textsPath != nil || pixelsPath != nil else { throw UsageError("give --texts, --pixels or both") }
+    func run() throws {
+        let directory = self.model
+        let textsPath = self.texts, pixelsPath = self.pixels
 
         // Read and check every input before the (slow) model load.
         let texts = try textsPath.map(readLines)
@@ -57,24 +56,5 @@ enum EncodeCommand: Command {
             outputs["logits_per_image"] = withoutGradient { model.logits(imageFeatures: i, textFeatures: t) }
         }
         try Tensor.save(outputs, to: out)
-    }
-
-    /// The lines of a UTF-8 file; a final newline does not make an extra empty text.
-    static func readLines(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(description: "\(path): cannot read the texts file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            // Name the first line that is not UTF-8.
-            let line = data.prefix { _ in true }.split(separator: 10, omittingEmptySubsequences: false)
-                .firstIndex { String(data: Data($0), encoding: .utf8) == nil }.map { $0 + 1 } ?? 1
-            throw InputError(description: "\(path):\(line): not valid UTF-8")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-        }
-        if lines.last == "" { lines.removeLast() }
-        guard !lines.isEmpty else { throw InputError(description: "\(path): no texts (the file is empty)") }
-        return lines
     }
 }

@@ -9,121 +9,103 @@ import Training
 
 /// `metaprompt eval`: accuracy of zero-shot CLIP or learned prompts on a dataset split, with
 /// Dassl's result lines, results.json and optionally the logits; or the base-to-new summary.
-enum EvalCommand: Command {
-    static let name = "eval"
-    static let summary = "evaluate zero-shot CLIP or learned prompts on a dataset split"
-    static let usage = """
-        usage: metaprompt eval --model DIR (--root DATA --dataset NAME | --split FILE [--images DIR])
-                               [--subsample all|base|new] [--split-name test|val]
-                               [--prompts FILE.safetensors | --template T | --ensemble [--ensemble-mean M]]
-                               [--output DIR] [--save-logits FILE] [--batch-size N] [--threads N]
-                               [--per-class]
-               metaprompt eval --summary BASE NEW [--output DIR]
+struct EvalCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "eval",
+        summary: "evaluate zero-shot CLIP or learned prompts on a dataset split",
+        discussion: """
+            Classifies every image of the split by exp(logit_scale)·cos(image, class) and prints
+            Dassl's result block, which CoOp's parse_test_res.py reads:
+                Evaluate on the *test* set
+                => result
+                * total: 1,000
+                * correct: 923
+                * accuracy: 92.30%
+                * error: 7.70%
+                * macro_f1: 91.02%
+            (macro-F1 over the classes present in the labels, as Dassl's evaluator). Images go
+            through the model directory's preprocessor_config.json (PIL-exact CLIP preprocessing).
+            Class prompts: zero-shot with one template (--template, the default) or the 60
+            ImageNet templates (--ensemble), or learned prompts (--prompts).
 
-        Classifies every image of the split by exp(logit_scale)·cos(image, class) and prints
-        Dassl's result block, which CoOp's parse_test_res.py reads:
-            Evaluate on the *test* set
-            => result
-            * total: 1,000
-            * correct: 923
-            * accuracy: 92.30%
-            * error: 7.70%
-            * macro_f1: 91.02%
-        (macro-F1 over the classes present in the labels, as Dassl's evaluator). Images go
-        through the model directory's preprocessor_config.json (PIL-exact CLIP preprocessing).
+            With --summary BASE NEW, instead: the base-to-new harmonic mean 2·b·n/(b+n) of two
+            results.json files (or directories holding one), evaluated with --subsample base and
+            new; prints * base, * new, * HM (and appends them to DIR/log.txt, writes
+            DIR/summary.json with --output).
 
-        --dataset NAME    one of CoOp's 11 datasets under --root (e.g. caltech101, oxford_pets)
-        --split FILE      a split_zhou-format JSON; images relative to --images (default: the
-                          split file's directory), as 'metaprompt train' (--root is not used)
-        --subsample S     all (default), base (first half of the labels) or new (the rest,
-                          relabelled from 0): CoOp's base-to-new protocol
-        --split-name S    test (default) or val
-        --template T      zero-shot with one template, '{}' for the class name
-                          (default "a photo of a {}.")
-        --ensemble        zero-shot with the 60 ImageNet templates; --ensemble-mean normalized
-                          (default: each template's features normalised, averaged, normalised
-                          again, as CLIP and CoOp's ZeroshotCLIP2) or raw (unnormalised
-                          features averaged, as PromptSRC/ProMetaR's regulariser target)
-        --prompts FILE    learned prompts (train's prompts.safetensors or a checkpoint):
-                          text.ctx [n, text width], text.deep.<l>, vision.ctx [m, vision
-                          width], vision.deep.<l>; class prompts "X … X {name}." (n X's), or
-                          "a photo of a {name}." when the file has vision prompts only
-        --output DIR      append the result lines to DIR/log.txt and write DIR/results.json
-                          (accuracy, error, macro_f1, per_class_accuracy, total, correct, split,
-                          subsample, method, template, ...). Without it nothing is written.
-        --save-logits F   safetensors with logits F32 [N, C] and labels I64 [N] in split order
-                          (written atomically)
-        --batch-size N    images per forward pass (default 32)
-        --threads N       OpenBLAS threads (default 1, or OPENBLAS_NUM_THREADS)
-        --per-class       also print Dassl's per-class block (* class: …, * average: …)
-        --summary BASE NEW  the base-to-new harmonic mean 2·b·n/(b+n) of two results.json
-                          files (or directories holding one), evaluated with --subsample base
-                          and new; prints * base, * new, * HM (and appends them to DIR/log.txt,
-                          writes DIR/summary.json with --output)
+            Output layout: 'metaprompt train --output DIR' writes log.txt, prompts.safetensors and
+            checkpoints to DIR; CoOp's convention for DIR is
+                output/base2new/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/
+            and its base-to-new test runs write
+                output/base2new/test_new/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/
+            e.g. metaprompt eval --model clip --root $DATA --dataset oxford_pets --subsample new \\
+                     --prompts output/base2new/train_base/oxford_pets/shots_16/prometar/vit_b16/seed1/prompts.safetensors \\
+                     --output output/base2new/test_new/oxford_pets/shots_16/prometar/vit_b16/seed1
+            """)
 
-        Output layout: 'metaprompt train --output DIR' writes log.txt, prompts.safetensors and
-        checkpoints to DIR; CoOp's convention for DIR is
-            output/base2new/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/
-        and its base-to-new test runs write
-            output/base2new/test_new/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/
-        e.g. metaprompt eval --model clip --root $DATA --dataset oxford_pets --subsample new \\
-                 --prompts output/base2new/train_base/oxford_pets/shots_16/prometar/vit_b16/seed1/prompts.safetensors \\
-                 --output output/base2new/test_new/oxford_pets/shots_16/prometar/vit_b16/seed1
-        """
+    @Option(valueName: "DIR", help: "a Hugging Face CLIP directory (required unless --summary)") var model: String?
+    @OptionGroup var data: DatasetSourceOptions
+    @Option(help: "all classes, base (the first half of the labels) or new (the rest, relabelled from 0): CoOp's base-to-new protocol")
+    var subsample: ClassSubset = .all
+    @Option(help: "the list evaluated") var splitName: EvaluationSet.Split = .test
+    @Option(valueName: "FILE.safetensors",
+            help: "learned prompts (train's prompts.safetensors or a checkpoint): text.ctx [n, text width], text.deep.<l>, vision.ctx [m, vision width], vision.deep.<l>; class prompts \"X … X {name}.\" (n X's), or \"a photo of a {name}.\" when the file has vision prompts only")
+    var prompts: String?
+    @Option(valueName: "T", help: "zero-shot with one template, '{}' for the class name") var template: String = EvaluationPrompts.defaultTemplate
+    @Flag(help: "zero-shot with the 60 ImageNet templates") var ensemble = false
+    @Option(help: "how --ensemble averages: normalized (each template's features normalised, averaged, normalised again, as CLIP and CoOp's ZeroshotCLIP2) or raw (unnormalised features averaged, as PromptSRC/ProMetaR's regulariser target)")
+    var ensembleMean: EvaluationPrompts.Averaging = .normalized
+    @Option(valueName: "DIR",
+            help: "append the result lines to DIR/log.txt and write DIR/results.json (accuracy, error, macro_f1, per_class_accuracy, total, correct, split, subsample, method, template, ...). Without it nothing is written.")
+    var output: String?
+    @Option(valueName: "FILE", help: "safetensors with logits F32 [N, C] and labels I64 [N] in split order (written atomically)")
+    var saveLogits: String?
+    @Option(help: "images per forward pass", in: 1...65_536) var batchSize: Int = 32
+    @OptionGroup var threading = ThreadOptions.environment
+    @Flag(help: "also print Dassl's per-class block (* class: …, * average: …)") var perClass = false
+    @Flag(help: "the base-to-new summary of two results.json files (see above)") var summary = false
+    @Argument(valueName: "RESULTS", help: "with --summary: BASE then NEW, results.json files or directories holding one")
+    var results: [String]
 
-    struct InputError: Error, CustomStringConvertible { let description: String }
-
-    static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["model", "root", "dataset", "split", "images", "subsample", "split-name", "prompts",
-                                                  "template", "ensemble-mean", "output", "save-logits", "batch-size", "threads"],
-                                 flags: ["ensemble", "per-class", "summary"])
-        if args.wantsHelp { print(usage); return }
-        if args.has("summary") { return try summary(args) }
-        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
-
-        // Arguments first (usage errors), then inputs (exit 1), then the model.
-        let directory = try args.required("model")
-        let source: DatasetSource
-        switch (args.string("dataset"), args.string("split")) {
-        case let (name?, nil):
-            guard let dataset = StandardDataset(name: name) else { throw UsageError(DatasetError.unknownDataset(name: name).description) }
-            source = .standard(dataset, root: try args.required("root"))
-        case let (nil, split?):
-            source = .custom(splitFile: split, imageRoot: args.string("images") ?? parentDirectory(of: split))
-        default:
-            throw UsageError("give exactly one of --dataset NAME or --split FILE")
-        }
-        if args.string("images") != nil && args.string("split") == nil { throw UsageError("--images goes with --split") }
-        guard let subset = ClassSubset(rawValue: args.string("subsample") ?? "all") else {
-            throw UsageError("--subsample must be all, base or new, got '\(args.string("subsample")!)'")
-        }
-        guard let split = EvaluationSet.Split(rawValue: args.string("split-name") ?? "test") else {
-            throw UsageError("--split-name must be test or val, got '\(args.string("split-name")!)'")
-        }
-        let choices = [args.string("prompts") != nil, args.string("template") != nil, args.has("ensemble")].filter { $0 }.count
-        guard choices <= 1 else { throw UsageError("give at most one of --prompts, --template and --ensemble") }
-        var averaging = EvaluationPrompts.Averaging.normalized
-        if let mean = args.string("ensemble-mean") {
-            guard args.has("ensemble") else { throw UsageError("--ensemble-mean goes with --ensemble") }
-            guard let m = EvaluationPrompts.Averaging(rawValue: mean) else {
-                throw UsageError("--ensemble-mean must be normalized or raw, got '\(mean)'")
+    func validate() throws {
+        if summary {
+            guard results.count == 2 else {
+                throw UsageError("--summary needs two results.json files (or directories), base then new; got \(results.count)")
             }
-            averaging = m
+            if let option = givenOptions().first(where: { $0 != "--summary" && $0 != "--output" }) {
+                throw UsageError("\(option) does not go with --summary")
+            }
+            return
         }
-        let template = args.string("template") ?? EvaluationPrompts.defaultTemplate
+        if let first = results.first { throw UsageError("unexpected argument '\(first)'") }
+        guard model != nil else { throw UsageError("missing --model") }
+        _ = try data.source()
+        let choices = [prompts != nil, $template.isGiven, ensemble].filter { $0 }.count
+        guard choices <= 1 else { throw UsageError("give at most one of --prompts, --template and --ensemble") }
+        if $ensembleMean.isGiven && !ensemble { throw UsageError("--ensemble-mean goes with --ensemble") }
         guard template.contains("{}") else { throw UsageError("--template needs '{}' for the class name, got '\(template)'") }
-        let batchSize = try args.int("batch-size", default: 32, in: 1...65_536)
-        let threads = try args.int("threads", default: Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1, in: 1...1024)
-        let output = args.string("output"), logitsPath = args.string("save-logits")
-        if let logitsPath { try requireDirectory(of: logitsPath, for: "--save-logits") }
+    }
+
+    func run() throws {
+        if summary { return try runSummary() }
+
+        // The inputs first (exit 1), then the model.
+        let directory = model!  // validate() requires it without --summary
+        let source = try data.source()
+        let subset = subsample, split = splitName
+        let averaging = ensembleMean
+        let template = self.template
+        let batchSize = self.batchSize
+        let output = self.output, logitsPath = saveLogits
+        if let logitsPath { try Self.requireDirectory(of: logitsPath, for: "--save-logits") }
 
         let set = try EvaluationSet.load(source, split: split, subset: subset)
-        BLAS.setThreadCount(threads)
+        threading.apply()
         let evaluation = try Evaluator(modelDirectory: directory, batchSize: batchSize)
         let prompts: EvaluationPrompts
-        if let path = args.string("prompts") {
+        if let path = self.prompts {
             prompts = try EvaluationPrompts.load(contentsOf: path, configuration: evaluation.model.configuration)
-        } else if args.has("ensemble") {
+        } else if ensemble {
             prompts = .ensemble(templates: ImageNetTemplates.all, averaging: averaging)
         } else {
             prompts = .template(template)
@@ -142,7 +124,7 @@ enum EvalCommand: Command {
             writeToStandardError("eval: \(done)/\(all) images, \(String(format: "%.1f", rate)) images/s, ETA \(Int(Double(all - done) / rate)) s\n")
         }
 
-        try emit(EvaluationRecord.lines(result, split: split, perClass: args.has("per-class")), output: output)
+        try Self.emit(EvaluationRecord.lines(result, split: split, perClass: perClass), output: output)
 
         if let logitsPath, let logits = result.logits {
             let n = result.labels.count
@@ -158,7 +140,7 @@ enum EvalCommand: Command {
             if case .ensemble(let templates, let averaging) = prompts {
                 fields += [("templates", .int(Int64(templates.count))), ("ensemble_mean", .string(averaging.rawValue))]
             }
-            fields += [("prompts", args.string("prompts").map { .string($0) } ?? .null), ("model", .string(directory)),
+            fields += [("prompts", self.prompts.map { .string($0) } ?? .null), ("model", .string(directory)),
                        ("logits", logitsPath.map { .string($0) } ?? .null)]
             let json = EvaluationRecord.json(result, set: set, dataset: EvaluationRecord.datasetName(source), fields: fields)
             try AtomicFile.write(json.serialized(pretty: true) + "\n", to: (output as NSString).appendingPathComponent("results.json"))
@@ -168,21 +150,12 @@ enum EvalCommand: Command {
     // MARK: Base-to-new summary
 
     /// `--summary BASE NEW`: the harmonic mean of two results.json files.
-    static func summary(_ args: Arguments) throws {
-        guard args.positional.count == 2 else {
-            throw UsageError("--summary needs two results.json files (or directories), base then new; got \(args.positional.count)")
-        }
-        for option in ["model", "root", "dataset", "split", "images", "subsample", "split-name", "prompts", "template",
-                       "ensemble-mean", "save-logits", "batch-size", "threads"] where args.string(option) != nil {
-            throw UsageError("--\(option) does not go with --summary")
-        }
-        for flag in ["ensemble", "per-class"] where args.has(flag) { throw UsageError("--\(flag) does not go with --summary") }
-        let base = try accuracy(args.positional[0], expecting: .base)
-        let new = try accuracy(args.positional[1], expecting: .new)
+    func runSummary() throws {
+        let base = try Self.accuracy(results[0], expecting: .base)
+        let new = try Self.accuracy(results[1], expecting: .new)
         let summary = EvaluationSummary(base: base.accuracy, new: new.accuracy)
-        let output = args.string("output")
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
-        try emit(["=> base-to-new"] + summary.report, output: output)
+        try Self.emit(["=> base-to-new"] + summary.report, output: output)
         if let output {
             let json: JSONValue = [
                 "base": .double(summary.base), "new": .double(summary.new), "harmonic_mean": .double(summary.harmonicMean),

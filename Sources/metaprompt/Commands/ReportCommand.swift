@@ -5,43 +5,46 @@ import TensorIO
 import Training
 
 /// `metaprompt report`: the base/new/HM table of several methods over seeds.
-enum ReportCommand: Command {
-    static let name = "report"
-    static let summary = "base/new/HM table, chart and curves of runs over methods and seeds"
-    static let usage = """
-        usage: metaprompt report --runs DIR [--order m1,m2,...] [--std sample|population | --ci95]
-                                 [--output DIR]
+struct ReportCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "report",
+        summary: "base/new/HM table, chart and curves of runs over methods and seeds",
+        discussion: """
+            Reads the base-to-new tree under DIR as CoOp's scripts lay it out and 'metaprompt train'
+            (+ 'eval --subsample new'), 'world compare' and the sweeps write it:
+                DIR/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/results.json  (base)
+                DIR/test_new/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/results.json    (new)
+            and prints base / new / HM accuracy per method as the mean over seeds ± a spread:
+                --std sample       sample standard deviation, n − 1 (default)
+                --std population   population standard deviation, n: numpy's np.std, what
+                                   parse_test_res.py prints
+                --ci95             1.96 · population std / √n, parse_test_res.py --ci95
+            The table's header names the spread. With --output it writes summary.json (every
+            spread, and the per-seed values), chart.svg (bars per method, whiskers the chosen
+            spread) and curves.svg (the first seed's losses per method).
+            """)
 
-        Reads the base-to-new tree under DIR as CoOp's scripts lay it out and 'metaprompt train'
-        (+ 'eval --subsample new'), 'world compare' and the sweeps write it:
-            DIR/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/results.json  (base)
-            DIR/test_new/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/results.json    (new)
-        and prints base / new / HM accuracy per method as the mean over seeds ± a spread:
-            --std sample       sample standard deviation, n − 1 (default)
-            --std population   population standard deviation, n: numpy's np.std, what
-                               parse_test_res.py prints
-            --ci95             1.96 · population std / √n, parse_test_res.py --ci95
-        The table's header names the spread. With --output it writes summary.json (every
-        spread, and the per-seed values), chart.svg (bars per method, whiskers the chosen
-        spread) and curves.svg (the first seed's losses per method).
-        """
+    /// `--std`'s words.
+    enum Deviation: String, EnumeratedOptionValue {
+        case sample, population
+    }
 
-    static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["runs", "order", "output", "std"], flags: ["ci95"])
-        if args.wantsHelp { print(usage); return }
-        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
-        var spread = RunReport.Spread.sampleStd
-        switch (args.string("std"), args.has("ci95")) {
-        case (nil, false), ("sample", false): break
-        case ("population", false): spread = .populationStd
-        case (nil, true): spread = .ci95
-        case (_?, true): throw UsageError("give at most one of --std and --ci95")
-        case (let other?, false): throw UsageError("--std must be sample or population, got '\(other)'")
-        }
-        var report = try RunReport(root: try args.required("runs"), order: (args.string("order") ?? "").split(separator: ",").map(String.init))
+    @Option(valueName: "DIR", help: "the base-to-new tree") var runs: String
+    @Option(valueName: "m1,m2,...", help: "the methods' order in the table (the others follow)") var order: CommaSeparated<String> = []
+    @Option(help: "the spread over seeds: sample or population standard deviation") var std: Deviation = .sample
+    @Flag(help: "the spread is the 95 % interval half-width instead") var ci95 = false
+    @Option(valueName: "DIR", help: "where to write summary.json, chart.svg and curves.svg") var output: String?
+
+    func validate() throws {
+        if $std.isGiven && ci95 { throw UsageError("give at most one of --std and --ci95") }
+    }
+
+    func run() throws {
+        let spread: RunReport.Spread = ci95 ? .ci95 : std == .population ? .populationStd : .sampleStd
+        var report = try RunReport(root: runs, order: order.elements)
         report.spread = spread
         print(report.table)
-        if let output = args.string("output") {
+        if let output {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             try AtomicFile.write(report.json.serialized(pretty: true) + "\n", to: (output as NSString).appendingPathComponent("summary.json"))
             try AtomicFile.write(report.chartSVG, to: (output as NSString).appendingPathComponent("chart.svg"))

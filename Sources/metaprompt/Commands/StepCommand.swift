@@ -8,53 +8,37 @@ import TensorIO
 import Training
 
 /// `metaprompt step`: one training iteration on an explicit batch and state.
-enum StepCommand: Command {
-    static let name = "step"
-    static let summary = "one training iteration on an explicit batch and state"
-    static let usage = """
-        usage: metaprompt step --model DIR --method prometar|promptsrc|ivlp|coop|vpt|gram --classes FILE
-                               --state IN.safetensors --batch B.safetensors [--config C.json]
-                               [--seed S] --out OUT.safetensors
+struct StepCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "step",
+        summary: "one training iteration on an explicit batch and state",
+        discussion: """
+            Runs one iteration of the method on the batch from the state and writes the updated
+            state. Learning rates are the groups' base lr (no schedule); the random draws are
+            keyed by --seed unless the batch replays them.
+            """)
 
-        --classes  one class name per line; class prompts are "X … X {name}." (n_ctx_text X's),
-                   or "a photo of a {name}." when the method has no text prompt
-        --state    prompts text.ctx, text.deep.<l>, vision.ctx, vision.deep.<l>; the regulator
-                   (prometar: vnet.<tower>.<l>.<k>.weight, gram: gram.<tower>.<l>.<k>.weight);
-                   optional optimiser state momentum.<name> (absent: first step) and, for
-                   promptsrc, gpa.<prompt> (the prompt aggregate; one step does not add to it)
-        --batch    pixel_values F32 [B, 3, S, S] (preprocessed), labels I64 [B]; optional
-                   replayed draws query_class [], lam [Q], mix_ids [Q] (index into the support
-                   set) for prometar; domains I64 [B] (0 support, 1 query) for gram
-        --config   JSON hyperparameters (see MethodConfiguration); missing keys take the
-                   method's defaults. Learning rates are the groups' base lr (no schedule).
-        --seed     seed of the random draws when the batch has none (default 1)
-        --out      the updated state under the same names, momentum.*, and loss.* scalars
-        """
+    @Option(valueName: "DIR", help: "a Hugging Face CLIP directory") var model: String
+    @Option(help: "the method") var method: MethodName
+    @Option(valueName: "FILE",
+            help: "one class name per line; class prompts are \"X … X {name}.\" (n_ctx_text X's), or \"a photo of a {name}.\" when the method has no text prompt")
+    var classes: String
+    @Option(valueName: "IN.safetensors",
+            help: "prompts text.ctx, text.deep.<l>, vision.ctx, vision.deep.<l>; the regulator (prometar: vnet.<tower>.<l>.<k>.weight, gram: gram.<tower>.<l>.<k>.weight); optional optimiser state momentum.<name> (absent: first step) and, for promptsrc, gpa.<prompt> (the prompt aggregate; one step does not add to it)")
+    var state: String
+    @Option(valueName: "B.safetensors",
+            help: "pixel_values F32 [B, 3, S, S] (preprocessed), labels I64 [B]; optional replayed draws query_class [], lam [Q], mix_ids [Q] (index into the support set) for prometar; domains I64 [B] (0 support, 1 query) for gram")
+    var batch: String
+    @OptionGroup var hyperparameters: ConfigurationOptions
+    @OptionGroup var seeding: SeedOption
+    @Option(valueName: "OUT.safetensors", help: "the updated state under the same names, momentum.*, and loss.* scalars") var out: String
 
-    struct InputError: Error, CustomStringConvertible { let description: String }
-
-    static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["model", "method", "classes", "state", "batch", "config", "seed", "out"])
-        if args.wantsHelp { print(usage); return }
-        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
-        let method = try args.required("method")
-        guard MethodConfiguration.methods.contains(method), method != "zeroshot" else {
-            throw UsageError("--method must be one of \(MethodConfiguration.methods.filter { $0 != "zeroshot" }.joined(separator: ", ")); got '\(method)'")
-        }
-        let (directory, classesPath, statePath, batchPath, out) = (try args.required("model"), try args.required("classes"),
-                                                                    try args.required("state"), try args.required("batch"), try args.required("out"))
-        let seed = UInt64(try args.int("seed", default: 1))
-
-        let configuration: MethodConfiguration
-        if let path = args.string("config") {
-            guard let data = FileManager.default.contents(atPath: path) else { throw InputError(description: "\(path): cannot read the config file") }
-            let json: JSONValue
-            do { json = try JSONValue(parsing: data) } catch { throw InputError(description: "\(path): not valid JSON: \(error)") }
-            configuration = try MethodConfiguration.load(method: method, json: json, source: path)
-        } else {
-            configuration = try MethodConfiguration.defaults(for: method)
-        }
-        let classNames = try EncodeCommand.readLines(classesPath)
+    func run() throws {
+        let method = self.method.rawValue
+        let (directory, classesPath, statePath, batchPath, out) = (self.model, self.classes, self.state, self.batch, self.out)
+        let seed = UInt64(seeding.seed)
+        let configuration = try hyperparameters.configuration(for: self.method, json: try hyperparameters.json())
+        let classNames = try readLines(classesPath)
         let stateFile = try SafeTensorsFile(path: statePath), batchFile = try SafeTensorsFile(path: batchPath)
         let model = try CLIPModel(directory: directory)
         let tokenizer = try CLIPTokenizer(modelDirectory: directory)
@@ -80,7 +64,7 @@ enum StepCommand: Command {
             }
         }
         let batch = LabelledBatch(pixels: pixels, labels: labels, domains: domains)
-        let draws = try replayedDraws(batchFile, labels: labels)
+        let draws = try Self.replayedDraws(batchFile, labels: labels)
 
         // The state: parameters and optimiser state, validated by the method.
         try MethodFactory.validate(configuration, for: model.configuration)

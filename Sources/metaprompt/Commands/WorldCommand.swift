@@ -11,84 +11,112 @@ import World
 
 /// `metaprompt world`: the built-in synthetic world (issue 7): generate it, pretrain a tiny
 /// CLIP on it, compare the methods base-to-new on it (deploy/run.sh strings them together).
-enum WorldCommand: Command {
-    static let name = "world"
-    static let summary = "generate the built-in synthetic world; pretrain a tiny CLIP on it; compare the methods on it"
-    static let usage = """
-        usage: metaprompt world generate --output DIR [--seed S] [--pairs N] [--hue-rotation DEG]
-               metaprompt world pretrain --output DIR [--seed S] [--steps N] [--batch-size B] [--micro-batch M] [--lr LR]
-               metaprompt world compare --world DIR --model DIR --output DIR [--seeds 1,2,3] [--epochs E]
-                                        [--gram-steps N] [--methods m1,m2,...] [--crop-scale MIN,MAX]
-                                        [--prompt-lr LR]
+struct WorldCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "world",
+        summary: "generate the built-in synthetic world; pretrain a tiny CLIP on it; compare the methods on it",
+        discussion: """
+            generate  writes DIR/world (downstream dataset in the Dassl layout: 48 colour × shape
+                      classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
+                      4 val, 20 test images per class, split_zhou_World.json) and DIR/pretrain
+                      (N image-caption pairs, pairs.tsv; default 4000) from the seed (default 1).
+                      --hue-rotation sets the downstream shift's hue rotation (default 30°).
+            pretrain  trains a tiny CLIP from scratch (both towers 128 wide, 4 layers, patch 8,
+                      projection 64) contrastively on freshly drawn pretraining-domain pairs
+                      (symmetric InfoNCE, AdamW, warm-up + cosine; batch B = 128 in micro-batches
+                      of 32 combined rank-count-independently; peak lr LR, default 0.001) and writes a Hugging Face CLIP
+                      directory to DIR. Runs under mpirun like train.
+            compare   base-to-new on the generated world (DIR/world, DIR/pretrain/pairs.tsv) with
+                      the pretrained model: zero-shot ("a photo of a {}."), coop, ivlp, ivlp_reg
+                      (IVLP + the PromptSRC-style regularisers, ProMetaR's weights 50 and 20),
+                      promptsrc (PromptSRC: L1 weights 25 and 10, the logit KL term, Gaussian
+                      prompt aggregation with the published mean 15 and σ 1 of 20 epochs scaled
+                      to E: 0.75·E and 0.05·E), prometar, prometar_lr_ratio0 (the
+                      control: ProMetaR with no meta-gradient), gram_coop and gram_ivlp (GRAM
+                      meta-trained on the caption pairs for --gram-steps steps, default 100, then
+                      initialising and regulating coop / ivlp); each for every seed (default 1,2,3),
+                      16 shots, batch 4, E epochs (default 10). Settings for the tiny model: prompt
+                      lr LR (default 0.01, the PyTorch prototype's; GRAM's inner lr too), regulator lr LR/10, adapt_lr =
+                      lr_ratio = 5e-4, 4+4 tokens, depth 3+3 of 4 layers (the paper's 9 of 12), CoOp
+                      4 tokens from "a photo of a"; the text regulariser averages the world's own
+                      prompt templates; training images whole, flipped at random (--crop-scale,
+                      default 1,1: Dassl's 0.08…1 crop is made for photos the object fills; here
+                      a small object sits anywhere in 32 px and only ~30 % of such crops hold all
+                      of it). Under mpirun the runs are spread over the ranks (each run is
+                      a one-process train, so its result does not depend on the rank count); runs
+                      already done with the same settings, model and world files are kept. Writes DIR/<method>/seed<S>/
+                      (each run's log.txt, metrics.jsonl, prompts.safetensors, results.json) and
+                      DIR/results.json, table.txt, chart.svg, curves.svg.
+            """)
 
-        generate  writes DIR/world (downstream dataset in the Dassl layout: 48 colour × shape
-                  classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
-                  4 val, 20 test images per class, split_zhou_World.json) and DIR/pretrain
-                  (N image-caption pairs, pairs.tsv; default 4000) from the seed (default 1).
-                  --hue-rotation sets the downstream shift's hue rotation (default 30°).
-        pretrain  trains a tiny CLIP from scratch (both towers 128 wide, 4 layers, patch 8,
-                  projection 64) contrastively on freshly drawn pretraining-domain pairs
-                  (symmetric InfoNCE, AdamW, warm-up + cosine; batch B = 128 in micro-batches
-                  of 32 combined rank-count-independently; peak lr LR, default 0.001) and writes a Hugging Face CLIP
-                  directory to DIR. Runs under mpirun like train.
-        compare   base-to-new on the generated world (DIR/world, DIR/pretrain/pairs.tsv) with
-                  the pretrained model: zero-shot ("a photo of a {}."), coop, ivlp, ivlp_reg
-                  (IVLP + the PromptSRC-style regularisers, ProMetaR's weights 50 and 20),
-                  promptsrc (PromptSRC: L1 weights 25 and 10, the logit KL term, Gaussian
-                  prompt aggregation with the published mean 15 and σ 1 of 20 epochs scaled
-                  to E: 0.75·E and 0.05·E), prometar, prometar_lr_ratio0 (the
-                  control: ProMetaR with no meta-gradient), gram_coop and gram_ivlp (GRAM
-                  meta-trained on the caption pairs for --gram-steps steps, default 100, then
-                  initialising and regulating coop / ivlp); each for every seed (default 1,2,3),
-                  16 shots, batch 4, E epochs (default 10). Settings for the tiny model: prompt
-                  lr LR (default 0.01, the PyTorch prototype's; GRAM's inner lr too), regulator lr LR/10, adapt_lr =
-                  lr_ratio = 5e-4, 4+4 tokens, depth 3+3 of 4 layers (the paper's 9 of 12), CoOp
-                  4 tokens from "a photo of a"; the text regulariser averages the world's own
-                  prompt templates; training images whole, flipped at random (--crop-scale,
-                  default 1,1: Dassl's 0.08…1 crop is made for photos the object fills; here
-                  a small object sits anywhere in 32 px and only ~30 % of such crops hold all
-                  of it). Under mpirun the runs are spread over the ranks (each run is
-                  a one-process train, so its result does not depend on the rank count); runs
-                  already done with the same settings, model and world files are kept. Writes DIR/<method>/seed<S>/
-                  (each run's log.txt, metrics.jsonl, prompts.safetensors, results.json) and
-                  DIR/results.json, table.txt, chart.svg, curves.svg.
-        """
+    enum Subcommand: String, EnumeratedOptionValue {
+        case generate, pretrain, compare
+    }
 
-    static func run(_ words: [String]) throws {
-        let args = try Arguments(words, options: ["output", "seed", "pairs", "steps", "batch-size", "world", "model", "seeds", "epochs", "lr", "micro-batch", "crop-scale", "prompt-lr", "hue-rotation",
-                                                  "gram-steps", "methods"])
-        if args.wantsHelp { print(usage); return }
-        let seed = UInt64(try args.int("seed", default: 1))
-        switch args.positional {
-        case ["generate"]:
-            var configuration = WorldConfiguration()
-            configuration.pretrainingPairs = try args.int("pairs", default: configuration.pretrainingPairs, in: 1...10_000_000)
-            configuration.downstream.hueRotation = try args.double("hue-rotation", default: configuration.downstream.hueRotation)
-            let summary = try WorldWriter.write(to: try args.required("output"), configuration: configuration, seed: seed)
-            print("world \(seed): \(summary.downstreamImages) downstream images (\(summary.splitFile)), \(summary.pretrainingImages) pretraining pairs (\(summary.pairsFile))")
-        case ["pretrain"]:
-            var options = PretrainingOptions(outputDirectory: try args.required("output"), words: World.vocabulary, seed: seed,
-                                             steps: try args.int("steps", default: 1000, in: 1...10_000_000))
-            options.batchSize = try args.int("batch-size", default: 128, in: 32...100_000)
-            options.learningRate = try args.double("lr", default: options.learningRate)
-            options.microBatchSize = try args.int("micro-batch", default: options.microBatchSize, in: 2...100_000)
-            guard options.batchSize % options.microBatchSize == 0 else {
-                throw UsageError("--batch-size \(options.batchSize) must be a multiple of --micro-batch \(options.microBatchSize)")
+    /// What ``PretrainingOptions`` defaults to, for the help text.
+    private static let pretraining = PretrainingOptions(outputDirectory: "", words: [], seed: 0, steps: 1)
+
+    @Argument(help: "what to do (see above)") var subcommand: Subcommand
+    @Option(valueName: "DIR", help: "where to write: the world (generate), the model (pretrain), the runs and their summary (compare)")
+    var output: String
+    @OptionGroup var seeding: SeedOption
+    @Option(help: "generate: pretraining image-caption pairs", in: 1...10_000_000) var pairs: Int = WorldConfiguration().pretrainingPairs
+    @Option(valueName: "DEG", help: "generate: the downstream shift's hue rotation in degrees")
+    var hueRotation: Double = WorldConfiguration().downstream.hueRotation
+    @Option(help: "pretrain: optimiser steps", in: 1...10_000_000) var steps: Int = 1000
+    @Option(valueName: "B", help: "pretrain: pairs per step, a multiple of --micro-batch", in: 32...100_000) var batchSize: Int = 128
+    @Option(valueName: "M", help: "pretrain: pairs per InfoNCE micro-batch", in: 2...100_000)
+    var microBatch: Int = WorldCommand.pretraining.microBatchSize
+    @Option(valueName: "LR", help: "pretrain: peak learning rate") var lr: Double = WorldCommand.pretraining.learningRate
+    @Option(valueName: "DIR", help: "compare: the generated world (required)") var world: String?
+    @Option(valueName: "DIR", help: "compare: the pretrained model (required)") var model: String?
+    @Option(valueName: "1,2,3", help: "compare: the seeds of every method") var seeds: CommaSeparated<Int> = [1, 2, 3]
+    @Option(valueName: "E", help: "compare: epochs of every trained method", in: 1...100_000) var epochs: Int = 10
+    @Option(help: "compare: GRAM's meta-steps", in: 1...100_000_000) var gramSteps: Int = 100
+    @Option(valueName: "m1,m2,...", help: "compare: only these of the comparison's methods") var methods: CommaSeparated<String>?
+    @Option(help: "compare: area fraction range of the random resized crop") var cropScale = CropScale(1.0...1.0)
+    @Option(valueName: "LR", help: "compare: prompt learning rate (the regulator's is a tenth)") var promptLR: Double = 0.01
+
+    func validate() throws {
+        switch subcommand {
+        case .generate:
+            break
+        case .pretrain:
+            guard batchSize % microBatch == 0 else {
+                throw UsageError("--batch-size \(batchSize) must be a multiple of --micro-batch \(microBatch)")
             }
+        case .compare:
+            guard world != nil else { throw UsageError("missing --world") }
+            guard !seeds.elements.isEmpty else { throw UsageError("--seeds is empty") }
+            guard promptLR > 0 else { throw UsageError("--prompt-lr must be positive") }
+            guard model != nil else { throw UsageError("missing --model") }
+        }
+    }
+
+    func run() throws {
+        let seed = UInt64(seeding.seed)
+        switch subcommand {
+        case .generate:
+            var configuration = WorldConfiguration()
+            configuration.pretrainingPairs = pairs
+            configuration.downstream.hueRotation = hueRotation
+            let summary = try WorldWriter.write(to: output, configuration: configuration, seed: seed)
+            print("world \(seed): \(summary.downstreamImages) downstream images (\(summary.splitFile)), \(summary.pretrainingImages) pretraining pairs (\(summary.pairsFile))")
+        case .pretrain:
+            var options = PretrainingOptions(outputDirectory: output, words: World.vocabulary, seed: seed, steps: steps)
+            options.batchSize = batchSize
+            options.learningRate = lr
+            options.microBatchSize = microBatch
             options.logDirectory = options.outputDirectory
             let configuration = WorldConfiguration()
-            try TrainCommand.launch { communicator in
+            try launch { communicator in
                 try PretrainingTrainer(options: options, communicator: communicator) { index in
                     let s = World.pretrainingSample(index: index, seed: seed, configuration: configuration)
                     return (s.image, s.caption)
                 }.run()
             }
-        case ["compare"]:
-            try compare(args)
-        case []:
-            throw UsageError("missing subcommand (generate, pretrain or compare)")
-        default:
-            throw UsageError("unknown subcommand '\(args.positional.joined(separator: " "))'")
+        case .compare:
+            try compare()
         }
     }
 
@@ -131,31 +159,26 @@ enum WorldCommand: Command {
         }
     }
 
-    static func compare(_ args: Arguments) throws {
-        let world = try args.required("world"), output = try args.required("output")
-        let seeds = try (args.string("seeds") ?? "1,2,3").split(separator: ",").map { text -> Int in
-            guard let s = Int(text), s >= 0 else { throw UsageError("--seeds takes comma-separated non-negative integers, got '\(text)'") }
-            return s
-        }
-        guard !seeds.isEmpty else { throw UsageError("--seeds is empty") }
-        let promptLR = try args.double("prompt-lr", default: 0.01)
-        guard promptLR > 0 else { throw UsageError("--prompt-lr must be positive") }
-        let epochs = try args.int("epochs", default: 10, in: 1...100_000)
-        var methods = comparisonRuns(seeds: seeds, promptLR: promptLR, epochs: epochs)
-        if let chosen = args.string("methods") {
-            let names = chosen.split(separator: ",").map(String.init)
+    func compare() throws {
+        let world = self.world!, output = self.output  // validate() requires --world for compare
+        let seeds = self.seeds.elements
+        let promptLR = self.promptLR
+        let epochs = self.epochs
+        var methods = Self.comparisonRuns(seeds: seeds, promptLR: promptLR, epochs: epochs)
+        if let chosen = self.methods {
+            let names = chosen.elements
             for n in names where !methods.contains(where: { $0.name == n }) {
                 throw UsageError("unknown method '\(n)' for --methods; one of \(methods.map(\.name).joined(separator: ", "))")
             }
             methods = methods.filter { names.contains($0.name) }
         }
-        var sweep = BaseToNewSweep(modelDirectory: try args.required("model"),
+        var sweep = BaseToNewSweep(modelDirectory: model!,
                                    source: .custom(splitFile: world + "/world/split_zhou_World.json", imageRoot: world + "/world/images"),
                                    datasetName: "world", pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
         sweep.epochs = epochs
-        sweep.gramSteps = try args.int("gram-steps", default: 100, in: 1...100_000_000)
-        sweep.cropScale = try args.unitRange("crop-scale", default: 1.0...1.0)
-        try TrainCommand.launch { communicator in
+        sweep.gramSteps = gramSteps
+        sweep.cropScale = cropScale.range
+        try launch { communicator in
             if communicator.rank == 0 {
                 print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/\(sweep.configName)/seed<S>/log.txt (new classes: test_new/…)")
                 fflush(nil)

@@ -1,0 +1,52 @@
+import AutoDiff
+import Distributed
+import Foundation
+
+// Helpers more than one command uses.
+
+/// Input that cannot be used (a file missing, unreadable, of the wrong shape): exit 1.
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The lines of a UTF-8 file; a final newline does not make an extra empty text.
+func readLines(_ path: String) throws -> [String] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw InputError(description: "\(path): cannot read the texts file")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        // Name the first line that is not UTF-8.
+        let line = data.prefix { _ in true }.split(separator: 10, omittingEmptySubsequences: false)
+            .firstIndex { String(data: Data($0), encoding: .utf8) == nil }.map { $0 + 1 } ?? 1
+        throw InputError(description: "\(path):\(line): not valid UTF-8")
+    }
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+        $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+    }
+    if lines.last == "" { lines.removeLast() }
+    guard !lines.isEmpty else { throw InputError(description: "\(path): no texts (the file is empty)") }
+    return lines
+}
+
+/// Runs `body` on this process's communicator; a failure on any rank ends the whole job.
+func launch(_ body: (any Communicator) throws -> Void) throws {
+    BLAS.setThreadCount(ThreadOptions.environmentDefault)
+    let communicator = try MPICommunicator.fromEnvironment()
+    do {
+        try body(communicator)
+        try (communicator as? MPICommunicator)?.finalize()
+    } catch {
+        // A failing rank ends the whole job with the message instead of leaving the
+        // others waiting in a collective.
+        if communicator.size > 1 { communicator.abort("\(error)", code: 1) }
+        throw error
+    }
+}
+
+/// The directory part of `path` ("." for a bare file name). NSString's
+/// `deletingLastPathComponent` crashes in swift-corelibs-foundation on one-character names
+/// such as "y", so command-line paths go through this instead.
+func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}

@@ -46,10 +46,20 @@ public struct PromptTuning: PromptMethod {
         let given = tensors.filter { !$0.key.hasPrefix("gram.") }
         try Self.checkShapes(given, expected: prompts, what: "GRAM initialisation for \(name)")
         let weights = tensors.filter { $0.key.hasPrefix("gram.") }
+        guard groupSize > 0 else { throw MethodStateError("GRAM initialisation for \(name): group size \(groupSize) is not positive") }
         for prompt in prompts.keys.sorted() {
             let (w1, w2) = GRAMRegulator.weightNames(for: prompt)
             guard weights[w1] != nil, weights[w2] != nil else {
                 throw MethodStateError("GRAM initialisation for \(name): missing regulator tensor '\(weights[w1] == nil ? w1 : w2)'")
+            }
+            // W₁ (G, nD) and W₂ (G, G) with G = nD / group size (``GRAMRegulator``).
+            let features = prompts[prompt]!.count
+            guard features % groupSize == 0 else {
+                throw MethodStateError("GRAM initialisation for \(name): prompt '\(prompt)' has \(features) values, not a multiple of the group size \(groupSize)")
+            }
+            let groups = features / groupSize
+            for (weight, shape) in [(w1, [groups, features]), (w2, [groups, groups])] where weights[weight]!.shape != shape {
+                throw MethodStateError("GRAM initialisation for \(name): regulator tensor '\(weight)' has shape \(weights[weight]!.shape), expected \(shape) for prompt '\(prompt)' \(prompts[prompt]!.shape) with group size \(groupSize)")
             }
         }
         prompts = given.mapValues { $0.detached().requiringGrad() }

@@ -192,13 +192,15 @@ private final class LinearPromptedModel: PromptedModel {
 
     /// What is wrong with a GRAM output, and what its error must name.
     enum Defect: String, CaseIterable, Sendable {
-        case wrongShape, missingPrompt, missingRegulatorWeight, unexpectedTensor
+        case wrongShape, missingPrompt, missingRegulatorWeight, wrongRegulatorShape, wrongSecondRegulatorShape, unexpectedTensor
 
         func apply(to tensors: inout [String: Tensor]) {
             switch self {
             case .wrongShape: tensors["text.ctx"] = Tensor.zeros([3, 4])
             case .missingPrompt: tensors["vision.ctx"] = nil
             case .missingRegulatorWeight: tensors["gram.vision.0.1.weight"] = nil
+            case .wrongRegulatorShape: tensors["gram.text.0.0.weight"] = Tensor.zeros([4, 4])
+            case .wrongSecondRegulatorShape: tensors["gram.vision.0.1.weight"] = Tensor.zeros([2, 2])
             case .unexpectedTensor: tensors["text.deep.1"] = Tensor.zeros([2, 4])
             }
         }
@@ -208,6 +210,8 @@ private final class LinearPromptedModel: PromptedModel {
             case .wrongShape: ["'text.ctx'", "[3, 4]", "[2, 4]"]
             case .missingPrompt: ["'vision.ctx'"]
             case .missingRegulatorWeight: ["'gram.vision.0.1.weight'"]
+            case .wrongRegulatorShape: ["'gram.text.0.0.weight'", "[4, 4]", "[4, 8]"]
+            case .wrongSecondRegulatorShape: ["'gram.vision.0.1.weight'", "[2, 2]", "[4, 4]"]
             case .unexpectedTensor: ["'text.deep.1'"]
             }
         }

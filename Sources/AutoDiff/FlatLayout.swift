@@ -23,48 +23,29 @@ public struct FlatLayout: Sendable, Equatable {
         count = offset
     }
 
-    /// Each tensor group in turn, its tensors in sorted-name order, then one scalar per name.
+    /// Each tensor group in turn, its tensors in sorted-name order, then one scalar (shape [])
+    /// per name.
     public init(_ groups: [[String: Tensor]], scalars: [String] = []) {
-        self.init(groups.flatMap { g in g.keys.sorted().map { (name: $0, shape: g[$0]!.shape) } } + scalars.map { (name: $0, shape: [1]) })
+        self.init(groups.flatMap { g in g.keys.sorted().map { (name: $0, shape: g[$0]!.shape) } } + scalars.map { (name: $0, shape: []) })
     }
 
-    /// The values of `tensors` (which must hold every tensor entry) and `scalars` (every
-    /// scalar entry), in layout order.
-    public func pack(_ tensors: [String: Tensor], scalars: [String: Float] = [:]) -> [Float] {
+    /// The values of `tensors` (which must hold every entry, with its shape) in layout order.
+    public func pack(_ tensors: [String: Tensor]) -> [Float] {
         var flat: [Float] = []
         flat.reserveCapacity(count)
         for (name, shape) in zip(names, shapes) {
-            if let t = tensors[name] {
-                precondition(t.shape == shape, "\(name): shape \(t.shape), the layout has \(shape)")
-                flat += t.storage
-            } else if let s = scalars[name], shape == [1] {
-                flat.append(s)
-            } else {
-                preconditionFailure("packing: no value for '\(name)'")
-            }
+            guard let t = tensors[name] else { preconditionFailure("packing: no value for '\(name)'") }
+            precondition(t.shape == shape, "\(name): shape \(t.shape), the layout has \(shape)")
+            flat += t.storage
         }
         return flat
     }
 
-    /// The tensor entries named `names` back from a flat buffer of this layout.
-    public func unpack(_ flat: [Float], _ selected: [String]) -> [String: Tensor] {
+    /// Every entry back from a flat buffer of this layout.
+    public func unpack(_ flat: [Float]) -> [String: Tensor] {
         precondition(flat.count == count, "unpacking \(flat.count) values, the layout has \(count)")
         var out: [String: Tensor] = [:]
-        for name in selected {
-            guard let i = names.firstIndex(of: name) else { preconditionFailure("unpacking: '\(name)' is not in the layout") }
-            out[name] = Tensor(shape: shapes[i], values: Array(flat[segments[i]]))
-        }
+        for (i, name) in names.enumerated() { out[name] = Tensor(shape: shapes[i], values: Array(flat[segments[i]])) }
         return out
-    }
-
-    /// The tensors of `group` (its names) back from a flat buffer.
-    public func unpack(_ flat: [Float], like group: [String: Tensor]) -> [String: Tensor] {
-        unpack(flat, group.keys.sorted())
-    }
-
-    /// The scalar entry `name` of a flat buffer.
-    public func scalar(_ flat: [Float], _ name: String) -> Float {
-        guard let i = names.firstIndex(of: name), segments[i].count == 1 else { preconditionFailure("'\(name)' is not a scalar of the layout") }
-        return flat[segments[i].lowerBound]
     }
 }

@@ -54,17 +54,18 @@ public struct GRAMMetaLearner: PromptMethod {
                               initialisationLR: Double, regulatorLR: Double) throws -> [String: Float] {
         precondition(taskCount >= 1, "a GRAM meta-step needs at least one task")
         let layout = FlatLayout([initialisation, regulator.weights], scalars: ["loss.support", "loss.query"])
-        var local: [[Float]] = []
+        var local: [[String: Tensor]] = []
         for t in reduction.tasks(of: taskCount) {
             let g = GRAM.metaGradients(task: try task(t), initialisation: initialisation, regulator: regulator, configuration: configuration)
             guard g.queryLoss.scalar.isFinite else { throw StepError("query loss is \(StepError.shown(g.queryLoss.scalar)) in task \(t)") }
-            local.append(layout.pack(g.initialisation.merging(g.regulator) { a, _ in a },
-                                     scalars: ["loss.support": g.supportLoss, "loss.query": g.queryLoss.scalar]))
+            var values = g.initialisation.merging(g.regulator) { a, _ in a }
+            (values["loss.support"], values["loss.query"]) = (Tensor(g.supportLoss), g.queryLoss)
+            local.append(values)
         }
         let mean = try reduction.mean(local, layout: layout, taskCount: taskCount)
-        apply(initialisation: layout.unpack(mean, like: initialisation), regulator: layout.unpack(mean, like: regulator.weights),
+        apply(initialisation: mean.filter { initialisation[$0.key] != nil }, regulator: mean.filter { regulator.weights[$0.key] != nil },
               initialisationLR: initialisationLR, regulatorLR: regulatorLR)
-        return ["loss.support": layout.scalar(mean, "loss.support"), "loss.query": layout.scalar(mean, "loss.query")]
+        return ["loss.support": mean["loss.support"]!.scalar, "loss.query": mean["loss.query"]!.scalar]
     }
 
     /// As a `PromptMethod` on one labelled batch with a domain per sample: domain 0 is the

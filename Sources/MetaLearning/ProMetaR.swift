@@ -131,8 +131,12 @@ public enum ProMetaR {
     public struct StepReport {
         public var stage1: RegulatedGradients
         /// The virtual tasks this process computed (all of them in one process; empty when
-        /// the batch has a single class).
+        /// the batch has a single class), without their meta-gradients: those went into the
+        /// reduction, whose mean is ``metaGradients``.
         public var tasks: [MetaGradients]
+        /// The mean over all tasks of ∂(lr_ratio · query loss)/∂θ₁ and ∂/∂φ, as applied
+        /// (empty without tasks).
+        public var metaGradients: (prompts: [String: Tensor], regulator: [String: Tensor])
         /// Scalar losses by name (`loss.ce`, `loss.text_reg`, `loss.image_reg`, `loss.meta`,
         /// `loss.query_ce`), the meta losses the mean over all tasks.
         public var scalars: [String: Float]
@@ -154,24 +158,27 @@ public enum ProMetaR {
         let (stage1, targets) = stageOne(model: model, batch: batch, textTarget: textTarget, state: &state,
                                          configuration: c, promptLR: promptLR)
         var scalars = stage1Scalars(stage1)
-        guard !draws.isEmpty else { return StepReport(stage1: stage1, tasks: [], scalars: scalars) }
+        guard !draws.isEmpty else { return StepReport(stage1: stage1, tasks: [], metaGradients: ([:], [:]), scalars: scalars) }
         let layout = FlatLayout([state.prompts, state.regulator], scalars: ["loss.meta", "loss.query_ce"])
-        var tasks: [MetaGradients] = [], local: [[Float]] = []
+        var tasks: [MetaGradients] = [], local: [[String: Tensor]] = []
         for t in reduction.tasks(of: draws.count) {
             // Each task's graph is released as soon as its meta-gradients are out.
-            let g = metaGradients(model: model, batch: batch, targets: targets, prompts: state.prompts, regulator: state.regulator,
+            var g = metaGradients(model: model, batch: batch, targets: targets, prompts: state.prompts, regulator: state.regulator,
                                   draws: draws[t], configuration: c).detached()
             guard g.loss.scalar.isFinite else { throw StepError("meta loss is \(StepError.shown(g.loss.scalar)) in task \(t)") }
-            local.append(layout.pack(g.prompts.merging(g.regulator) { a, _ in a },
-                                     scalars: ["loss.meta": g.loss.scalar, "loss.query_ce": g.queryCrossEntropy.scalar]))
+            var values = g.prompts.merging(g.regulator) { a, _ in a }
+            (values["loss.meta"], values["loss.query_ce"]) = (g.loss, g.queryCrossEntropy)
+            local.append(values)
+            (g.prompts, g.regulator) = ([:], [:])  // they live on in `local`, then in the mean
             tasks.append(g)
         }
         let mean = try reduction.mean(local, layout: layout, taskCount: draws.count)
-        applyMeta(state: &state, prompts: layout.unpack(mean, like: state.prompts), regulator: layout.unpack(mean, like: state.regulator),
-                  promptLR: promptLR, regulatorLR: regulatorLR)
-        scalars["loss.meta"] = layout.scalar(mean, "loss.meta")
-        scalars["loss.query_ce"] = layout.scalar(mean, "loss.query_ce")
-        return StepReport(stage1: stage1, tasks: tasks, scalars: scalars)
+        local = []
+        let meta = (prompts: mean.filter { state.prompts[$0.key] != nil }, regulator: mean.filter { state.regulator[$0.key] != nil })
+        scalars["loss.meta"] = mean["loss.meta"]!.scalar
+        scalars["loss.query_ce"] = mean["loss.query_ce"]!.scalar
+        applyMeta(state: &state, prompts: meta.prompts, regulator: meta.regulator, promptLR: promptLR, regulatorLR: regulatorLR)
+        return StepReport(stage1: stage1, tasks: tasks, metaGradients: meta, scalars: scalars)
     }
 
     /// Stage 1: the regulated SGD step on θ over the whole batch. Returns its gradients and

@@ -69,7 +69,7 @@ public final class PretrainingTrainer {
         loop.prefix = "pretrain "
         try loop.run(from: 0, step: { step in
             let rate = Pretraining.learningRate(step: step, totalSteps: o.steps, warmupSteps: warmup, base: o.learningRate)
-            var local: [[Float]] = []
+            var local: [[String: Tensor]] = []
             for task in reduction.tasks(of: taskCount) {
                 let slots = (task * o.microBatchSize)..<((task + 1) * o.microBatchSize)
                 let (pixels, captions) = try batch(step: step, slots: slots, preprocessor: preprocessor)
@@ -90,20 +90,21 @@ public final class PretrainingTrainer {
                 let loss = Pretraining.contrastiveLoss(imageFeatures: model.encodeImages(pixels), textFeatures: model.encodeText(rows),
                                                        logitScale: parameters["logit_scale"]!, captions: captions)
                 let grads = gradients(of: loss, withRespectTo: names.map { parameters[$0]! })
-                local.append(layout.pack(Dictionary(uniqueKeysWithValues: zip(names, grads)), scalars: ["loss": loss.scalar]))
+                var values = Dictionary(uniqueKeysWithValues: zip(names, grads))
+                values["loss"] = loss.detached()
+                local.append(values)
             }
             let mean = try reduction.mean(local, layout: layout, taskCount: taskCount)
-            let loss = layout.scalar(mean, "loss")
+            let loss = mean["loss"]!.scalar
             guard loss.isFinite else { return TrainingLoop.Record(losses: ["loss": loss]) }
 
             // AdamW with decay on matrices only: two optimisers over disjoint parameter sets.
-            let meanGradients = layout.unpack(mean, names)
             var groups: [Bool: [String: Tensor]] = [true: [:], false: [:]]
             var groupGradients: [Bool: [String: Tensor]] = [true: [:], false: [:]]
             for name in names {
                 let decays = Pretraining.decays(name)
                 groups[decays]![name] = parameters[name]!
-                groupGradients[decays]![name] = meanGradients[name]!
+                groupGradients[decays]![name] = mean[name]!
             }
             decayed.step(&groups[true]!, gradients: groupGradients[true]!, learningRate: rate)
             plain.step(&groups[false]!, gradients: groupGradients[false]!, learningRate: rate)

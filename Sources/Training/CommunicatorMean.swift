@@ -24,7 +24,9 @@ public final class CommunicatorMean: TaskReduction {
         TaskSharding(taskCount: count, rankCount: communicator.size).tasks(ofRank: communicator.rank)
     }
 
-    public func mean(_ local: [[Float]], layout: FlatLayout, taskCount: Int) throws -> [Float] {
+    /// Packs each task's tensors (``FlatLayout``), takes `DeterministicMean`'s mean of the
+    /// vectors, and unpacks it.
+    public func mean(_ local: [[String: Tensor]], layout: FlatLayout, taskCount: Int) throws -> [String: Tensor] {
         let clock = ContinuousClock()
         if separatesWaiting {
             let start = clock.now
@@ -34,8 +36,9 @@ public final class CommunicatorMean: TaskReduction {
         let start = clock.now
         defer { reductionSeconds += (clock.now - start).seconds }
         do {
-            return try DeterministicMean.mean(local: local, length: layout.count, segments: layout.segments, taskCount: taskCount,
-                                              communicator: communicator)
+            let mean = try DeterministicMean.mean(local: local.map(layout.pack), length: layout.count, segments: layout.segments,
+                                                  taskCount: taskCount, communicator: communicator)
+            return layout.unpack(mean)
         } catch let error as DeterministicMean.NonFinite {
             throw StepError("a task's gradient of '\(layout.names[error.segment])' has a NaN or infinite value")
         }

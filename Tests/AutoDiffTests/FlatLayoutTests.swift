@@ -8,13 +8,14 @@ import Testing
         let regulator = ["gram.w": Tensor(shape: [3], values: [6, 7, 8])]
         let layout = FlatLayout([prompts, regulator], scalars: ["loss"])
         #expect(layout.names == ["a", "text.ctx", "gram.w", "loss"])
+        #expect(layout.shapes == [[1], [2, 2], [3], []])
         #expect(layout.segments == [0..<1, 1..<5, 5..<8, 8..<9])
         #expect(layout.count == 9)
-        let flat = layout.pack(prompts.merging(regulator) { a, _ in a }, scalars: ["loss": 9])
+        let flat = layout.pack(prompts.merging(regulator) { a, _ in a }.merging(["loss": Tensor(9)]) { a, _ in a })
         #expect(flat == [5, 1, 2, 3, 4, 6, 7, 8, 9])
-        let back = layout.unpack(flat, like: prompts)
-        #expect(back.keys.sorted() == ["a", "text.ctx"] && back["text.ctx"]?.shape == [2, 2] && back["text.ctx"]?.storage == [1, 2, 3, 4])
-        #expect(layout.unpack(flat, ["gram.w"])["gram.w"]?.storage == [6, 7, 8])
-        #expect(layout.scalar(flat, "loss") == 9)
+        let back = layout.unpack(flat)
+        #expect(back.keys.sorted() == ["a", "gram.w", "loss", "text.ctx"])
+        #expect(back["text.ctx"]?.shape == [2, 2] && back["text.ctx"]?.storage == [1, 2, 3, 4])
+        #expect(back["loss"]?.shape == [] && back["loss"]?.scalar == 9)
     }
 }

@@ -114,13 +114,13 @@ import Testing
             try Self.expectClose(task.inner.gradients[n]!, "s2.adapt.grad.\(n)", Self.gradientTolerance)
             try Self.expectClose(task.inner.gates[n]!, "s2.adapt.gamma.\(n)", Self.gradientTolerance)
             try Self.expectClose(task.adapted[n]!, p + "adapted.\(n)", Self.gradientTolerance)
-            try Self.expectClose(task.prompts[n]!, p + "meta_grad.\(n)", Self.metaTolerance)
+            try Self.expectClose(report.metaGradients.prompts[n]!, p + "meta_grad.\(n)", Self.metaTolerance)
             try Self.expectClose(Tensor(shape: state.prompts[n]!.shape, values: state.promptOptimizer.buffers[n]!), p + "momentum.\(n)", Self.metaTolerance)
             try Self.expectClose(state.prompts[n]!, p + "prompt.\(n)", Self.metaTolerance)
         }
         for (n, w) in state.regulator {
             let short = String(n.dropFirst("vnet.".count))
-            try Self.expectClose(task.regulator[n]!, p + "vnet_grad.\(short)", Self.metaTolerance)
+            try Self.expectClose(report.metaGradients.regulator[n]!, p + "vnet_grad.\(short)", Self.metaTolerance)
             try Self.expectClose(Tensor(shape: w.shape, values: state.regulatorOptimizer.buffers[n]!), p + "vnet_momentum.\(short)", Self.metaTolerance)
             try Self.expectClose(w, p + "vnet.\(short)", Self.metaTolerance)
         }

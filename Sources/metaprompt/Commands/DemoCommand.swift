@@ -117,15 +117,16 @@ struct SineMAML {
         let loop = TrainingLoop(communicator: comm, log: try RunLog(directory: nil, enabled: comm.rank == 0), steps: steps, checkpoints: nil,
                                 checkpointEvery: steps, logEvery: logEvery, work: (tasksPerStep, "tasks"))
         try loop.run(from: 0, step: { step in
-            var local: [[Float]] = []
+            var local: [[String: Tensor]] = []
             for index in reduction.tasks(of: tasksPerStep) {
                 let (loss, grads) = metaGradient(p, step: step, index: index, purpose: .task)
                 guard loss.isFinite else { throw StepError("loss is \(StepError.shown(loss)) in task \(index)") }
-                local.append(layout.pack(grads, scalars: ["loss": loss]))
+                local.append(grads.merging(["loss": Tensor(loss)]) { a, _ in a })
             }
             let mean = try reduction.mean(local, layout: layout, taskCount: tasksPerStep)
-            adam.step(&p, gradients: layout.unpack(mean, names), learningRate: 1e-3)
-            return TrainingLoop.Record(losses: ["meta-loss": layout.scalar(mean, "loss")], fields: [("lr", 1e-3, "%.3g")])
+            let loss = mean["loss"]!.scalar
+            adam.step(&p, gradients: mean.filter { $0.key != "loss" }, learningRate: 1e-3)
+            return TrainingLoop.Record(losses: ["meta-loss": loss], fields: [("lr", 1e-3, "%.3g")])
         }, checkpoint: { _ in preconditionFailure("the demo keeps no checkpoints") })
         let heldOut = try evaluate(p, comm)
         if comm.rank == 0 {

@@ -155,9 +155,16 @@ public final class Trainer {
         let loop = TrainingLoop(communicator: communicator, log: log, steps: totalSteps, checkpoints: checkpoints,
                                 checkpointEvery: o.checkpointEvery, logEvery: o.logEvery, work: (max(o.tasksPerStep, 1), "tasks"))
         let start = try loop.start(resume: o.resume) { try method.restore(parameters: $0, optimizerState: $1) }
-        if start == 0 && isRoot {
-            try AtomicFile.write(o.recordedConfiguration.serialized(pretty: true) + "\n",
-                                 to: (o.outputDirectory as NSString).appendingPathComponent("config.json"))
+        let configPath = (o.outputDirectory as NSString).appendingPathComponent("config.json")
+        if start == 0 {
+            if isRoot { try AtomicFile.write(o.recordedConfiguration.serialized(pretty: true) + "\n", to: configPath) }
+        } else if let data = FileManager.default.contents(atPath: configPath), let recorded = try? JSONValue(parsing: data),
+                  recorded != o.recordedConfiguration {
+            // A resumed run continues the same run: the same method, data and settings.
+            let (was, now) = (recorded.objectValue ?? JSONObject(), o.recordedConfiguration.objectValue ?? JSONObject())
+            let keys = Set(was.keys).union(now.keys).filter { was[$0] != now[$0] }.sorted()
+            throw TrainingError("\(configPath): the run being resumed was made with other settings (\(keys.joined(separator: ", "))); "
+                                + "resume with the same command, or use another --output")
         }
         log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s), seed \(o.seed)")
 

@@ -52,9 +52,18 @@ public struct TrainingLoop {
     }
 
     /// Restores the newest checkpoint, if `resume` and there is one (``Checkpoint/resume(directory:log:communicator:restore:)``).
+    /// Without `resume`, a directory that already holds a run's checkpoints is refused rather
+    /// than overwritten (a requeued batch job reruns its command as it was).
     /// - Returns: the step to start from.
     public func start(resume: Bool, restore: ([String: Tensor], [String: [Float]]) throws -> Void) throws -> Int {
-        guard resume, let checkpoints else { return 0 }
+        guard let checkpoints else { return 0 }
+        guard resume else {
+            if let newest = Checkpoint.newest(directory: checkpoints) {
+                throw TrainingError("\(checkpoints) holds the checkpoints of a run (newest \((newest as NSString).lastPathComponent)): "
+                                    + "pass --resume to continue it, or remove the directory to start over")
+            }
+            return 0
+        }
         return try Checkpoint.resume(directory: checkpoints, log: log, communicator: communicator, restore: restore)
     }
 
@@ -63,9 +72,13 @@ public struct TrainingLoop {
     /// steps while the others wait, and logs.
     /// - Throws: ``TrainingError`` for a step's ``StepError`` or a non-finite loss (naming the
     ///   step; the last checkpoint is kept); the step's other errors.
+    /// - Throws: ``Preempted`` after writing the checkpoint of the step in progress when
+    ///   SIGUSR1 or SIGTERM arrived (runs with checkpoints; ``Preemption``).
     public func run(from start: Int, step: (Int) throws -> Record, checkpoint: (Int) -> Checkpoint) throws {
         let clock = ContinuousClock(), began = clock.now
         let kept = checkpoints == nil ? "" : "; stopping, the last good checkpoint is kept"
+        if checkpoints != nil { Preemption.watch() }
+        defer { if checkpoints != nil { Preemption.release() } }
         for s in start..<steps {
             let record: Record
             do { record = try step(s) } catch let error as StepError {
@@ -76,8 +89,15 @@ public struct TrainingLoop {
                 throw TrainingError("\(prefix)\(bad) is \(StepError.shown(record.losses[bad]!)) at step \(s + 1)\(position)\(kept)")
             }
             let done = s + 1
-            if let checkpoints, done % checkpointEvery == 0 || done == steps {
+            let preempted = try agreedPreemption()
+            if let checkpoints, done % checkpointEvery == 0 || done == steps || preempted != nil {
                 try Checkpoint.commit({ checkpoint(done) }, directory: checkpoints, communicator: communicator)
+            }
+            if let preempted, let checkpoints {
+                let stop = Preempted(signal: preempted, step: done, steps: steps,
+                                     checkpoint: Checkpoint.path(directory: checkpoints, step: done), rank: communicator.rank)
+                log.say(stop.description)
+                throw stop
             }
             if done % logEvery == 0 || done == steps {
                 let stepsPerSecond = Double(done - start) / max((clock.now - began).seconds, 1e-9)
@@ -96,6 +116,15 @@ public struct TrainingLoop {
                 log.metrics("{" + fields.joined(separator: ", ") + "}")
             }
         }
+    }
+
+    /// The preempting signal if any rank has received one (the largest number), the same on
+    /// every rank; nil without checkpoints.
+    func agreedPreemption() throws -> Int32? {
+        guard checkpoints != nil else { return nil }
+        var flag = [Float(Preemption.received ?? 0)]
+        try communicator.allReduceMax(&flag)
+        return flag[0] == 0 ? nil : Int32(flag[0])
     }
 
     /// Rank 0 runs `write` (the run's outputs); then every rank waits for it, so no rank

@@ -1,6 +1,7 @@
 import AutoDiff
 import Distributed
 import Foundation
+import Training
 
 // Helpers more than one command uses.
 
@@ -35,6 +36,10 @@ func launch(_ body: (any Communicator) throws -> Void) throws {
     do {
         try body(communicator)
         try (communicator as? MPICommunicator)?.finalize()
+    } catch let preempted as Preempted {
+        // Every rank stopped after the same checkpoint: a clean end, not an abort.
+        try (communicator as? MPICommunicator)?.finalize()
+        throw preempted
     } catch {
         // A failing rank ends the whole job with the message instead of leaving the
         // others waiting in a collective.

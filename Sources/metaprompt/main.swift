@@ -1,12 +1,14 @@
 import AutoDiff
 import Distributed
 import Foundation
+import Training
 #if canImport(Glibc)
 import Glibc
 #endif
 
 // metaprompt — distributed meta-prompt learning for CLIP-style models on CPUs under MPI.
-// Exit codes: 0 success, 1 failure (the message names what is wrong), 64 usage error.
+// Exit codes: 0 success, 1 failure (the message names what is wrong), 64 usage error,
+// 75 preempted (a checkpoint was written; rerun with --resume).
 
 let commands: [any Command.Type] = [
     DemoCommand.self,
@@ -45,6 +47,9 @@ guard let command = commands.first(where: { $0.configuration.name == first }) el
 do {
     try command.main(Array(words.dropFirst()))
     exit(0)
+} catch let preempted as Preempted {
+    if preempted.rank == 0 { writeToStandardError("metaprompt \(command.configuration.name): \(preempted)") }
+    exit(Preemption.exitCode)
 } catch let error as UsageError {
     writeToStandardError("metaprompt \(command.configuration.name): \(error)\n\n\(command.usage)")
     exit(64)

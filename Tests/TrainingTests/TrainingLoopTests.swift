@@ -71,4 +71,17 @@ import Training
         #expect(try Self.checkpoints(dir) == ["step-2.safetensors"])
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.safetensors"))
     }
+
+    /// A rerun without resume (what a requeued batch job does) into a directory that holds
+    /// checkpoints is refused, naming it, and writes nothing.
+    @Test func aRerunWithoutResumeDoesNotOverwriteCheckpoints() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.run(dir)
+        let before = try Self.checkpoints(dir).map { FileManager.default.contents(atPath: dir + "/checkpoints/" + $0) }
+        #expect { try Self.run(dir) } throws: { error in
+            "\(error)" == "\(dir)/checkpoints holds the checkpoints of a run (newest step-5.safetensors): pass --resume to continue it, or remove the directory to start over"
+        }
+        #expect(try Self.checkpoints(dir).map { FileManager.default.contents(atPath: dir + "/checkpoints/" + $0) } == before)
+    }
 }

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Preemption: a cluster's notice that a job must stop soon (Slurm's `--signal=USR1@120`,
+/// `scancel --signal=USR1`, mpirun forwarding SIGUSR1; SIGTERM from `scancel` or a time limit).
+///
+/// While a ``TrainingLoop`` with checkpoints runs, SIGUSR1 and SIGTERM do not kill the process:
+/// they are noted, the step in progress finishes, the ranks agree on it (an all-reduce after
+/// every step, so every rank stops after the same step even when the signal reaches them at
+/// different times), a checkpoint of it is written, and the run ends with ``Preempted`` —
+/// exit code ``exitCode`` — so that the same command with `--resume` continues it,
+/// byte-identical to a run that never stopped. Outside such a loop the signals keep their
+/// default action.
+public enum Preemption {
+    /// The exit code of a preempted run: 75, EX_TEMPFAIL ("try again later").
+    public static let exitCode: Int32 = 75
+    /// The signals that preempt.
+    public static let signals: [Int32] = [SIGUSR1, SIGTERM]
+
+    /// Whether a preempting signal arrived since ``watch()``, and which.
+    public static var received: Int32? {
+        let s = receivedSignal.load(ordering: .relaxed)
+        return s == 0 ? nil : s
+    }
+
+    /// Notes the signals instead of dying of them, until ``release()``; unblocks them on the
+    /// calling thread, in case the process was started with them blocked.
+    static func watch() {
+        receivedSignal.store(0, ordering: .relaxed)
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals {
+            signal(s, { receivedSignal.store($0, ordering: .relaxed) })
+            sigaddset(&set, s)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// The default actions again.
+    static func release() {
+        for s in signals { signal(s, SIG_DFL) }
+    }
+
+    /// "SIGUSR1", "SIGTERM", or the number.
+    public static func name(_ signal: Int32) -> String {
+        switch signal {
+        case SIGUSR1: "SIGUSR1"
+        case SIGTERM: "SIGTERM"
+        default: "signal \(signal)"
+        }
+    }
+}
+
+/// Set from a signal handler: a lock-free atomic store is async-signal-safe.
+private let receivedSignal = Atomic<Int32>(0)
+
+/// A run that stopped after a checkpoint because of a preemption signal.
+public struct Preempted: Error, CustomStringConvertible {
+    public let signal: Int32
+    /// Steps done (the checkpoint's step) and of the run.
+    public let step: Int
+    public let steps: Int
+    public let checkpoint: String
+    /// The rank that throws it (rank 0 says it; the others end quietly).
+    public let rank: Int
+
+    public var description: String {
+        "preempted by \(Preemption.name(signal)) after step \(step) of \(steps): checkpoint \(checkpoint) written; "
+            + "run the same command with --resume to continue (exit code \(Preemption.exitCode))"
+    }
+}

@@ -55,3 +55,9 @@ func parentDirectory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return slash == path.startIndex ? "/" : String(path[..<slash])
 }
+
+/// A hyperparameter the method cannot take, from `--config` or `--set`: exit 64 like a usage
+/// error, with the message (file or `--set`, key, value) but without the usage text.
+struct SettingError: Error, CustomStringConvertible {
+    let description: String
+}

@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 // metaprompt — distributed meta-prompt learning for CLIP-style models on CPUs under MPI.
-// Exit codes: 0 success, 1 failure (the message names what is wrong), 64 usage error,
+// Exit codes: 0 success, 1 failure (the message names what is wrong), 64 usage error or a
+// setting the method cannot take,
 // 75 preempted (a checkpoint was written; rerun with --resume).
 
 let commands: [any Command.Type] = [
@@ -50,6 +51,9 @@ do {
 } catch let preempted as Preempted {
     if preempted.rank == 0 { writeToStandardError("metaprompt \(command.configuration.name): \(preempted)") }
     exit(Preemption.exitCode)
+} catch let error as SettingError {
+    writeToStandardError("metaprompt \(command.configuration.name): \(error)")
+    exit(64)
 } catch let error as UsageError {
     writeToStandardError("metaprompt \(command.configuration.name): \(error)\n\n\(command.usage)")
     exit(64)

@@ -19,11 +19,17 @@ struct ConfigurationOptions: ParsableArguments {
             guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the config file") }
             do { json = try JSONValue(parsing: data) } catch { throw TrainingError("\(path): not valid JSON: \(error)") }
         }
-        return try ConfigOverrides.apply(set, to: json)
+        do { return try ConfigOverrides.apply(set, to: json) } catch let error as ConfigurationError { throw SettingError(description: error.description) }
     }
 
-    /// The method's defaults with `json`'s keys over them; errors name the file (or `--set`).
+    /// The method's defaults with `json`'s keys over them. A value the method cannot take (an
+    /// unknown key, a negative or non-finite rate, weight or scale, …) is a ``SettingError``
+    /// (exit 64) naming the file (or `--set`) and the key.
     func configuration(for method: MethodName, json: JSONValue) throws -> MethodConfiguration {
-        try MethodConfiguration.load(method: method.rawValue, json: json, source: config ?? "--set")
+        do {
+            return try MethodConfiguration.load(method: method.rawValue, json: json, source: config ?? "--set")
+        } catch let error as ConfigurationError {
+            throw SettingError(description: error.description)
+        }
     }
 }

@@ -72,12 +72,7 @@ public struct Checkpoint {
     /// The newest checkpoint in `directory` (highest step), if any. Temp files of an
     /// interrupted write have other names and are ignored.
     public static func newest(directory: String) -> String? {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
-        let steps = names.compactMap { name -> Int? in
-            guard name.hasPrefix("step-"), name.hasSuffix(".safetensors") else { return nil }
-            return Int(name.dropFirst(5).dropLast(12))
-        }
-        return steps.max().map { path(directory: directory, step: $0) }
+        steps(directory: directory).last.map { path(directory: directory, step: $0) }
     }
 
     /// Restores a run from the newest checkpoint in `directory`, if any: `restore` gets its
@@ -101,11 +96,34 @@ public struct Checkpoint {
         return checkpoint.step
     }
 
-    /// Rank 0 writes the checkpoint `make()` builds; then every rank waits for it. No rank
-    /// runs ahead of a checkpoint being written, so a failure at the next step (a NaN, a
-    /// killed rank) aborts the job only after this checkpoint is complete.
-    public static func commit(_ make: () -> Checkpoint, directory: String, communicator: any Communicator) throws {
-        if communicator.rank == 0 { try make().write(directory: directory) }
+    /// Rank 0 writes the checkpoint `make()` builds and, with `keep`, deletes all but the
+    /// newest `keep` checkpoints; then every rank waits for it. No rank runs ahead of a
+    /// checkpoint being written, so a failure at the next step (a NaN, a killed rank) aborts
+    /// the job only after this checkpoint is complete.
+    public static func commit(_ make: () -> Checkpoint, directory: String, keep: Int? = nil, communicator: any Communicator) throws {
+        if communicator.rank == 0 {
+            try make().write(directory: directory)
+            if let keep { try prune(directory: directory, keep: keep) }
+        }
         try communicator.barrier()
+    }
+
+    /// The steps of the checkpoints in `directory`, ascending.
+    public static func steps(directory: String) -> [Int] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("step-"), name.hasSuffix(".safetensors") else { return nil }
+            return Int(name.dropFirst(5).dropLast(12))
+        }.sorted()
+    }
+
+    /// Deletes all but the newest `keep` checkpoints of `directory`.
+    static func prune(directory: String, keep: Int) throws {
+        for step in steps(directory: directory).dropLast(keep) {
+            let path = path(directory: directory, step: step)
+            do { try FileManager.default.removeItem(atPath: path) } catch {
+                throw TrainingError("\(path): cannot delete an old checkpoint (--keep-checkpoints): \(error)")
+            }
+        }
     }
 }

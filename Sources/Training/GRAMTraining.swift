@@ -30,6 +30,8 @@ public struct GRAMTrainingOptions: Sendable {
     public var resume: Bool
     /// Print progress (rank 0); off, the lines still go to log.txt.
     public var printsProgress = true
+    /// Checkpoints kept (the newest); nil keeps all.
+    public var keepCheckpoints: Int? = nil
 
     public init(modelDirectory: String, pairsFile: String, seed: Int, steps: Int, tasksPerStep: Int, domains: Int, classesPerDomain: Int,
                 ways: Int, supportShots: Int, queryShots: Int, outputDirectory: String, method: MethodConfiguration,
@@ -117,7 +119,8 @@ public final class GRAMTrainer {
         guard o.method.method == "gram" else { throw TrainingError("gram training needs the gram method configuration, not \(o.method.method)'s") }
         var learner = MethodFactory.gram(o.method, model: model, tokenizer: tokenizer, seed: UInt64(o.seed))
         let loop = TrainingLoop(communicator: communicator, log: log, steps: o.steps, checkpoints: checkpoints,
-                                checkpointEvery: o.checkpointEvery, logEvery: o.logEvery, work: (o.tasksPerStep, "tasks"))
+                                checkpointEvery: o.checkpointEvery, logEvery: o.logEvery, work: (o.tasksPerStep, "tasks"),
+                                keepCheckpoints: o.keepCheckpoints)
         let start = try loop.start(resume: o.resume) { try learner.restore(parameters: $0, optimizerState: $1) }
         for (group, s) in [("prompts", schedules.0), ("regulator", schedules.1)] {
             log.say(String(format: "lr %@: %d warm-up step(s) at %.3g, then a cosine from %.3g to 0 over %d step(s)",

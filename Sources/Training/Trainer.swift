@@ -42,6 +42,8 @@ public struct TrainingOptions: Sendable {
     public var newClassOutput: String? = nil
     /// Print progress (rank 0); off, the lines still go to log.txt.
     public var printsProgress = true
+    /// Checkpoints kept (the newest; older ones are deleted as new ones are written); nil keeps all.
+    public var keepCheckpoints: Int? = nil
     /// Area fraction range of the random resized crop (Dassl's default 0.08…1).
     public var cropScale: ClosedRange<Double> = 0.08...1.0
 
@@ -153,7 +155,8 @@ public final class Trainer {
                          "regulator": o.method.regulatorOptimizer.schedule(maxEpoch: maxEpoch)]
 
         let loop = TrainingLoop(communicator: communicator, log: log, steps: totalSteps, checkpoints: checkpoints,
-                                checkpointEvery: o.checkpointEvery, logEvery: o.logEvery, work: (max(o.tasksPerStep, 1), "tasks"))
+                                checkpointEvery: o.checkpointEvery, logEvery: o.logEvery, work: (max(o.tasksPerStep, 1), "tasks"),
+                                keepCheckpoints: o.keepCheckpoints)
         let start = try loop.start(resume: o.resume) { try method.restore(parameters: $0, optimizerState: $1) }
         let configPath = (o.outputDirectory as NSString).appendingPathComponent("config.json")
         if start == 0 {
@@ -165,6 +168,12 @@ public final class Trainer {
             let keys = Set(was.keys).union(now.keys).filter { was[$0] != now[$0] }.sorted()
             throw TrainingError("\(configPath): the run being resumed was made with other settings (\(keys.joined(separator: ", "))); "
                                 + "resume with the same command, or use another --output")
+        }
+        switch data.fewShotCache {
+        case .notUsed: break
+        case .loaded(let path): log.say("few-shot lists: \(path)")
+        case .written(let path): log.say("few-shot lists: sampled as CoOp does and saved to \(path) (CoOp's split_fewshot cache, beside the data)")
+        case .notWritten(let path, let reason): log.say("few-shot lists: sampled as CoOp does; not saved to \(path) (\(reason)), so every run samples them again")
         }
         log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s), seed \(o.seed)")
 

@@ -19,11 +19,15 @@ public struct TrainingLoop {
     public let logEvery: Int
     /// Work done per step and its unit, for the rate: (T, "tasks"), (B, "pairs").
     public let work: (perStep: Int, unit: String)
+    /// How many checkpoints stay: after each is written, rank 0 deletes all but the newest
+    /// this many (before the checkpoint barrier); nil keeps every one.
+    public let keepCheckpoints: Int?
     /// Before "step n/N" in progress lines ("pretrain ").
     public var prefix = ""
 
     public init(communicator: any Communicator, log: RunLog, steps: Int, checkpoints: String?, checkpointEvery: Int, logEvery: Int,
-                work: (perStep: Int, unit: String)) {
+                work: (perStep: Int, unit: String), keepCheckpoints: Int? = nil) {
+        precondition(keepCheckpoints.map { $0 >= 1 } ?? true, "keeping \(keepCheckpoints!) checkpoints")
         precondition(steps >= 0 && checkpointEvery >= 1 && logEvery >= 1, "a loop of \(steps) steps, checkpoints every \(checkpointEvery), logs every \(logEvery)")
         self.communicator = communicator
         self.log = log
@@ -32,6 +36,7 @@ public struct TrainingLoop {
         self.checkpointEvery = checkpointEvery
         self.logEvery = logEvery
         self.work = work
+        self.keepCheckpoints = keepCheckpoints
     }
 
     /// What a step reports.
@@ -91,7 +96,7 @@ public struct TrainingLoop {
             let done = s + 1
             let preempted = try agreedPreemption()
             if let checkpoints, done % checkpointEvery == 0 || done == steps || preempted != nil {
-                try Checkpoint.commit({ checkpoint(done) }, directory: checkpoints, communicator: communicator)
+                try Checkpoint.commit({ checkpoint(done) }, directory: checkpoints, keep: keepCheckpoints, communicator: communicator)
             }
             if let preempted, let checkpoints {
                 let stop = Preempted(signal: preempted, step: done, steps: steps,

@@ -139,7 +139,7 @@ import TestSupport
                    ("--subsample all|base|new", "base"), ("--batch-size B", nil), ("--epochs E", nil),
                    ("--init GRAM/prompts.safetensors", nil), ("--crop-scale MIN,MAX", "0.08,1"), ("--new-output DIR", nil), ("--no-eval", nil),
                    ("--seed S", "1"), ("--tasks-per-step T", "1"), ("--max-steps N", nil), ("--config C.json", nil), ("--set key=value", nil),
-                   ("--checkpoint-every N", "100"), ("--log-every N", "10"), ("--resume", nil), ("--pairs FILE", nil), ("--domains D", "4"),
+                   ("--checkpoint-every N", "100"), ("--log-every N", "10"), ("--keep-checkpoints N", "3"), ("--resume", nil), ("--pairs FILE", nil), ("--domains D", "4"),
                    ("--classes-per-domain C", "8"), ("--ways N", "4"), ("--support-shots K", "2"), ("--query-shots Q", "2")]),
         ("report", [("--runs DIR", nil), ("--order m1,m2,...", nil), ("--std sample|population", "sample"), ("--ci95", nil), ("--output DIR", nil)]),
         ("world", [("generate|pretrain|compare", nil), ("--output DIR", nil), ("--seed S", "1"), ("--pairs N", "4000"), ("--hue-rotation DEG", "30"),

@@ -78,7 +78,7 @@ import TestSupport
     /// epochs weigh in).
     func promptSRC(_ output: String, extra: [String] = []) -> [String] {
         [binary, "train", "--model", fixture("tiny-clip"), "--split", Self.data + "/split_zhou_TinyShapes.json", "--method", "promptsrc",
-         "--output", output, "--shots", "4", "--epochs", "2", "--checkpoint-every", "1", "--no-eval",
+         "--output", output, "--shots", "4", "--epochs", "2", "--checkpoint-every", "1", "--keep-checkpoints", "100", "--no-eval",
          "--set", "depth_text=2", "--set", "depth_vision=2", "--set", "gpa_mean=1.5"] + extra
     }
 
@@ -173,7 +173,7 @@ import TestSupport
     /// pseudo-classes, 2-way, 1 support and 1 query pair per class.
     func gramJob(_ output: String, extra: [String] = []) -> [String] {
         [binary, "train", "--model", fixture("tiny-clip"), "--method", "gram", "--pairs", Self.pairs, "--domains", "2",
-         "--classes-per-domain", "3", "--ways", "2", "--support-shots", "1", "--query-shots", "1", "--output", output] + extra
+         "--classes-per-domain", "3", "--ways", "2", "--support-shots", "1", "--query-shots", "1", "--keep-checkpoints", "100", "--output", output] + extra
     }
 
     /// metrics.jsonl's lines as JSON objects.

@@ -14,10 +14,10 @@ import Training
     /// A run of `steps` steps in `dir`, checkpoints every 2, logs every 3; `poison` makes that
     /// (0-based) step's loss NaN. Returns x.
     @discardableResult
-    static func run(_ dir: String, steps: Int = 5, resume: Bool = false, poison: Int? = nil) throws -> Float {
+    static func run(_ dir: String, steps: Int = 5, resume: Bool = false, poison: Int? = nil, keep: Int? = nil) throws -> Float {
         let log = try RunLog(directory: dir, enabled: true, echo: false)
         let loop = TrainingLoop(communicator: LocalCommunicator(), log: log, steps: steps, checkpoints: dir + "/checkpoints",
-                                checkpointEvery: 2, logEvery: 3, work: (4, "tasks"))
+                                checkpointEvery: 2, logEvery: 3, work: (4, "tasks"), keepCheckpoints: keep)
         var x = Tensor(shape: [1], values: [0])
         let start = try loop.start(resume: resume) { parameters, _ in x = parameters["x"]! }
         try loop.run(from: start, step: { s in
@@ -83,5 +83,16 @@ import Training
             "\(error)" == "\(dir)/checkpoints holds the checkpoints of a run (newest step-5.safetensors): pass --resume to continue it, or remove the directory to start over"
         }
         #expect(try Self.checkpoints(dir).map { FileManager.default.contents(atPath: dir + "/checkpoints/" + $0) } == before)
+    }
+
+    /// With a limit, only the newest checkpoints stay, and resume still finds the newest.
+    @Test func keepsOnlyTheNewestCheckpoints() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.run(dir, steps: 9, keep: 2)
+        #expect(try Self.checkpoints(dir) == ["step-8.safetensors", "step-9.safetensors"])
+        try FileManager.default.removeItem(atPath: dir + "/checkpoints/step-9.safetensors")
+        #expect(try Self.run(dir, steps: 9, resume: true, keep: 2) == (0..<9).reduce(0) { $0 + Float($1) })
+        #expect(try Self.checkpoints(dir) == ["step-8.safetensors", "step-9.safetensors"])
     }
 }

@@ -128,11 +128,12 @@ struct TrainCommand: Command {
         withInit.evaluate = !fewShot.noEval
         withInit.newClassOutput = fewShot.newOutput ?? TrainingOptions.testNewDirectory(for: options.outputDirectory)
         withInit.cropScale = cropScale
+        withInit.keepCheckpoints = cadence.keepCheckpoints
         try launch { try Trainer(options: withInit, communicator: $0).run() }
     }
 
     func runGRAM() throws {
-        let options = GRAMTrainingOptions(
+        var options = GRAMTrainingOptions(
             modelDirectory: model, pairsFile: gram.pairs!, seed: seeding.seed,
             steps: maxSteps ?? 100, tasksPerStep: tasksPerStep,
             domains: gram.domains, classesPerDomain: gram.classesPerDomain,
@@ -140,6 +141,7 @@ struct TrainCommand: Command {
             queryShots: gram.queryShots, outputDirectory: output,
             method: try hyperparameters.configuration(for: .gram, json: try hyperparameters.json()), checkpointEvery: cadence.checkpointEvery,
             logEvery: cadence.logEvery, resume: resumption.resume)
+        options.keepCheckpoints = cadence.keepCheckpoints
         try launch { try GRAMTrainer(options: options, communicator: $0).run() }
     }
 }

@@ -25,22 +25,39 @@ public enum Preemption {
         return s == 0 ? nil : s
     }
 
-    /// Notes the signals instead of dying of them, until ``release()``; unblocks them on the
-    /// calling thread, in case the process was started with them blocked.
+    /// Notes the signals instead of dying of them, until the matching ``release()``; unblocks
+    /// them on the calling thread, in case the process was started with them blocked. Nested
+    /// calls (loops running at once, as in tests) share one installation.
     static func watch() {
-        receivedSignal.store(0, ordering: .relaxed)
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in signals {
-            signal(s, { receivedSignal.store($0, ordering: .relaxed) })
-            sigaddset(&set, s)
+        watchers.withLock { state in
+            state.count += 1
+            guard state.count == 1 else { return }
+            receivedSignal.store(0, ordering: .relaxed)
+            var set = sigset_t()
+            sigemptyset(&set)
+            for s in signals {
+                var action = sigaction(), previous = sigaction()
+                action.__sigaction_handler.sa_handler = { receivedSignal.store($0, ordering: .relaxed) }
+                sigemptyset(&action.sa_mask)
+                sigaction(s, &action, &previous)
+                state.previous[s] = previous
+                sigaddset(&set, s)
+            }
+            pthread_sigmask(SIG_UNBLOCK, &set, nil)
         }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
-    /// The default actions again.
+    /// The actions the signals had before the first ``watch()`` again, after the last release.
     static func release() {
-        for s in signals { signal(s, SIG_DFL) }
+        watchers.withLock { state in
+            state.count -= 1
+            guard state.count == 0 else { return }
+            for s in signals {
+                guard var previous = state.previous[s] else { continue }
+                sigaction(s, &previous, nil)
+            }
+            state.previous = [:]
+        }
     }
 
     /// "SIGUSR1", "SIGTERM", or the number.
@@ -55,6 +72,9 @@ public enum Preemption {
 
 /// Set from a signal handler: a lock-free atomic store is async-signal-safe.
 private let receivedSignal = Atomic<Int32>(0)
+
+/// How many loops watch the signals, and the actions they had before.
+private let watchers = Mutex<(count: Int, previous: [Int32: sigaction])>((0, [:]))
 
 /// A run that stopped after a checkpoint because of a preemption signal.
 public struct Preempted: Error, CustomStringConvertible {

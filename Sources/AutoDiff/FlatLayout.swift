@@ -10,8 +10,10 @@ public struct FlatLayout: Sendable, Equatable {
     /// Values in all.
     public let count: Int
 
-    /// Entries in the given order.
-    public init(_ entries: [(name: String, shape: [Int])]) {
+    /// Each tensor group in turn, its tensors in sorted-name order, then one scalar (shape [])
+    /// per name.
+    public init(_ groups: [[String: Tensor]], scalars: [String] = []) {
+        let entries = groups.flatMap { g in g.keys.sorted().map { (name: $0, shape: g[$0]!.shape) } } + scalars.map { (name: $0, shape: [Int]()) }
         var segments: [Range<Int>] = [], offset = 0
         for (_, shape) in entries {
             segments.append(offset..<(offset + shape.product))
@@ -21,12 +23,6 @@ public struct FlatLayout: Sendable, Equatable {
         shapes = entries.map(\.shape)
         self.segments = segments
         count = offset
-    }
-
-    /// Each tensor group in turn, its tensors in sorted-name order, then one scalar (shape [])
-    /// per name.
-    public init(_ groups: [[String: Tensor]], scalars: [String] = []) {
-        self.init(groups.flatMap { g in g.keys.sorted().map { (name: $0, shape: g[$0]!.shape) } } + scalars.map { (name: $0, shape: []) })
     }
 
     /// The values of `tensors` (which must hold every entry, with its shape) in layout order.

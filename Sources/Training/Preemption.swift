@@ -20,7 +20,7 @@ public enum Preemption {
     public static let signals: [Int32] = [SIGUSR1, SIGTERM]
 
     /// Whether a preempting signal arrived since ``watch()``, and which.
-    public static var received: Int32? {
+    static var received: Int32? {
         let s = receivedSignal.load(ordering: .relaxed)
         return s == 0 ? nil : s
     }

@@ -116,8 +116,9 @@ public final class Trainer {
 
     /// Stream purpose of the epoch's sample order ("order").
     static let orderPurpose: UInt64 = 0x6F72_6465_72
-    /// Stream purpose of a step's virtual task draws ("task").
-    static let taskPurpose: UInt64 = 0x7461_736B
+    /// Stream purpose of a step's virtual task draws ("task"): step s draws from
+    /// (seed, taskPurpose, s).
+    public static let taskPurpose: UInt64 = 0x7461_736B
 
     public init(options: TrainingOptions, communicator: any Communicator) {
         self.options = options

@@ -38,7 +38,7 @@ import Training
         method.configuration.tasksPerStep = tasks
         var losses: [[String: Float]] = []
         for step in 0..<steps {
-            let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, 0x7461_736B, UInt64(step)),
+            let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, Trainer.taskPurpose, UInt64(step)),
                                       learningRates: ["prompts": 0.0025, "regulator": 0.00025], reduction: reduction)
             losses.append(try method.step(model: classifier, batch: batch, context: context))
         }
@@ -102,7 +102,7 @@ import Training
         var (method, classifier, batch, target) = try Self.setup()
         method.configuration.tasksPerStep = 2
         method.configuration.lrRatio = Float.infinity
-        let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, 0x7461_736B, 0),
+        let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, Trainer.taskPurpose, 0),
                                   learningRates: ["prompts": 0.0025, "regulator": 0.00025])
         #expect { try method.step(model: classifier, batch: batch, context: context) } throws: { error in
             "\(error)".hasPrefix("meta loss is ") && "\(error)".hasSuffix(" in task 0")

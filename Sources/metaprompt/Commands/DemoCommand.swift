@@ -137,14 +137,9 @@ struct SineMAML {
 
     /// Mean query loss after one inner step over 32 held-out tasks, split over the ranks.
     func evaluate(_ p: [String: Tensor], _ comm: any Communicator) throws -> Float {
-        let count = 32
-        let sharding = TaskSharding(taskCount: count, rankCount: comm.size)
-        var losses = [Float](repeating: 0, count: sharding.slotsPerRank)
-        for (slot, index) in sharding.tasks(ofRank: comm.rank).enumerated() {
-            losses[slot] = metaGradient(p, step: 0, index: index, purpose: .evaluation).loss
-        }
-        let all = try comm.allGather(losses)
-        return all[0..<count].reduce(0, +) / Float(count)
+        let count = 32, reduction = CommunicatorMean(comm)
+        let losses = reduction.tasks(of: count).map { ["loss": Tensor(metaGradient(p, step: 0, index: $0, purpose: .evaluation).loss)] }
+        return try reduction.mean(losses, layout: FlatLayout([], scalars: ["loss"]), taskCount: count)["loss"]!.scalar
     }
 
     func checksum(_ p: [String: Tensor], _ names: [String]) -> String {

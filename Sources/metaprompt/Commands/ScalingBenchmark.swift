@@ -47,7 +47,7 @@ struct ScalingBenchmark {
         reduction.separatesWaiting = true
         /// Training's step: the task draws of `step` from (seed 1, "task", step).
         func step(_ step: Int) throws {
-            let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, 0x7461_736B, UInt64(step)),
+            let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, Trainer.taskPurpose, UInt64(step)),
                                       learningRates: ["prompts": 0.0025, "regulator": 0.00025], reduction: reduction)
             _ = try prometar.step(model: classifier, batch: batch, context: context)
         }

@@ -6,7 +6,7 @@ struct ArgumentDefinition {
     let kind: Kind
     /// The option's name without `--`, or a positional's label ("benchmark").
     let name: String
-    /// The value's placeholder ("N", "DIR", "coop|vpt|ivlp"); empty for a flag.
+    /// The value's name in help texts ("N", "DIR", "coop|vpt|ivlp"); empty for a flag.
     let valueName: String
     let help: String
     /// The default as the help text shows it; nil when there is none to show.
@@ -22,7 +22,7 @@ struct ArgumentDefinition {
     /// Whether the command line gave it.
     let isGiven: () -> Bool
 
-    /// How messages name it: `--name`, or a positional's placeholder.
+    /// How messages name it: `--name`, or a positional's value name.
     var spelling: String { kind == .positional ? valueName : "--" + name }
 
     /// Its entry in the option list: `--steps N`, `--first-order`, `TEXT ...`.

@@ -6,7 +6,7 @@ protocol OptionValue {
     /// What a valid word is, for errors: "an integer in 0...9223372036854775807", "a number",
     /// "coop, vpt or ivlp".
     static var expectation: String { get }
-    /// The placeholder in the synopsis and the option list ("N", "coop|vpt|ivlp").
+    /// The value name in the synopsis and the option list ("N", "coop|vpt|ivlp").
     static var defaultValueName: String { get }
     /// Whether the allowed words are a closed list (``expectation`` lists them).
     static var isEnumeration: Bool { get }

@@ -79,7 +79,9 @@ public final class CLIPModel: @unchecked Sendable {
     ///   - sharePrefix: compute the positions every row shares once (see below); `false`
     ///     computes them per row (for tests).
     ///   - trace: records every layer's output; without it the last layer runs only at the
-    ///     pooled end-of-text positions (see `block`).
+    ///     pooled end-of-text positions (see `block`). One process only.
+    ///   - group: the ranks that share the rows: each encodes its block of them (see
+    ///     `UnitSharding`) and the features are gathered, with the same bits as one process.
     ///
     /// Shared prefix: class prompts such as "X X X X {name}." or "a photo of a {name}." agree
     /// on their first positions (start token, context or template words), and under causal
@@ -88,15 +90,20 @@ public final class CLIPModel: @unchecked Sendable {
     /// attend to their keys and values. With 4 context tokens and short class names this is
     /// about half of the tower's rows. Same values up to float summation order.
     public func encodeText(_ ids: [[Int]], prompts: TowerPrompts? = nil, truncate: Bool = true,
-                           sharePrefix: Bool = true, trace: ActivationTrace? = nil) -> Tensor {
+                           sharePrefix: Bool = true, trace: ActivationTrace? = nil,
+                           group: any ShardGroup = SingleProcessGroup.shared) -> Tensor {
         let c = configuration.text
-        let n = ids.count
-        precondition(n > 0, "encodeText of no texts")
-        let eot = ids.map { row in row.indices.max { row[$0] < row[$1] }! }
-        let length = truncate ? eot.max()! + 1 : ids[0].count
-        precondition(ids.allSatisfy { $0.count >= length && $0.count <= configuration.contextLength },
-                     "token rows must have ≤ \(configuration.contextLength) ids, got \(Set(ids.map(\.count)).sorted())")
-        precondition(ids.allSatisfy { $0.prefix(length).allSatisfy { $0 >= 0 && $0 < configuration.vocabularySize } },
+        precondition(!ids.isEmpty, "encodeText of no texts")
+        precondition(trace == nil || group.size == 1, "a trace records one process's activations")
+        // Lengths and the shared prefix come from all rows, so every rank runs the same positions.
+        let units = UnitSharding(total: ids.count, group: group)
+        let allIDs = ids, ids = Array(ids[units.local]), n = ids.count
+        func endOfText(_ row: [Int]) -> Int { row.indices.max { row[$0] < row[$1] }! }
+        let allEOT = allIDs.map(endOfText), eot = ids.map(endOfText)
+        let length = truncate ? allEOT.max()! + 1 : allIDs[0].count
+        precondition(allIDs.allSatisfy { $0.count >= length && $0.count <= configuration.contextLength },
+                     "token rows must have ≤ \(configuration.contextLength) ids, got \(Set(allIDs.map(\.count)).sorted())")
+        precondition(allIDs.allSatisfy { $0.prefix(length).allSatisfy { $0 >= 0 && $0 < configuration.vocabularySize } },
                      "token id outside the vocabulary")
         if let prompts {
             precondition(1 + prompts.count < length, "\(prompts.count) text prompts do not fit before the end-of-text token")
@@ -104,34 +111,35 @@ public final class CLIPModel: @unchecked Sendable {
         let context = prompts?.count ?? 0
         // Positions 0..<s every row shares: equal ids, or overwritten by the context (1…n).
         // Each row keeps its end-of-text token outside, and the context must fall inside.
-        func common(_ p: Int) -> Bool { (p >= 1 && p <= context) || ids.allSatisfy { $0[p] == ids[0][p] } }
+        func common(_ p: Int) -> Bool { (p >= 1 && p <= context) || allIDs.allSatisfy { $0[p] == allIDs[0][p] } }
         var s = 0
-        if sharePrefix && n > 1 {
-            while s < eot.min()! && common(s) { s += 1 }
+        if sharePrefix && allIDs.count > 1 {
+            while s < allEOT.min()! && common(s) { s += 1 }
             if s < 1 + context { s = 0 }
         }
-        func embedded(_ rows: [[Int]], _ positions: Range<Int>) -> Tensor {
+        // `rowUnits` nil: the one shared sequence, the same on every rank.
+        func embedded(_ rows: [[Int]], _ positions: Range<Int>, _ rowUnits: UnitSharding?) -> Tensor {
             var e = w("text.token_embedding").indexSelect(alongAxis: 0, rows.flatMap { $0[positions] })
                 .reshaped([rows.count, positions.count, c.width])
-            if let prompts, positions.lowerBound == 0 { e = Self.replacing(e, at: 1, with: prompts.context) }
+            if let prompts, positions.lowerBound == 0 { e = Self.replacing(e, at: 1, with: prompts.context, units: rowUnits) }
             return e + w("text.position_embedding").slice(alongAxis: 0, positions)
         }
         // `shared` (1, s, W) holds the shared positions, x (N, length − s, W) the rest.
-        var shared: Tensor? = s > 0 ? embedded([ids[0]], 0..<s) : nil
-        var x = embedded(ids, s..<length)
+        var shared: Tensor? = s > 0 ? embedded([allIDs[0]], 0..<s, nil) : nil
+        var x = embedded(ids, s..<length, units)
         func whole() -> Tensor {  // (N, length, W)
             shared.map { Tensor.concatenate([$0.broadcast(to: [n, s, c.width]), x], alongAxis: 1) } ?? x
         }
         func insert(_ layer: Int) {  // deep prompts overwrite positions 1…n
             guard let p = prompts?.replacement(beforeLayer: layer) else { return }
-            if let rows = shared { shared = Self.replacing(rows, at: 1, with: p) } else { x = Self.replacing(x, at: 1, with: p) }
+            if let rows = shared { shared = Self.replacing(rows, at: 1, with: p, units: nil) } else { x = Self.replacing(x, at: 1, with: p, units: units) }
         }
         trace?("text.embeddings", whole())
         let mask = Tensor.causalMask(queries: length - s, keys: length), sharedMask = s > 0 ? Tensor.causalMask(s) : nil
         let full = trace != nil ? c.layers : c.layers - 1
         for layer in 0..<full {
             insert(layer)
-            (x, shared) = block(x, after: shared, "text.blocks.\(layer).", c, mask: mask, sharedMask: sharedMask)
+            (x, shared) = block(x, after: shared, "text.blocks.\(layer).", c, mask: mask, sharedMask: sharedMask, units: units)
             trace?("text.layer_out.\(layer)", whole())
         }
         // LN is per row, so pooling first and normalising N rows is the same as the reverse.
@@ -141,11 +149,11 @@ public final class CLIPModel: @unchecked Sendable {
             insert(full)
             let pooled = eot.map { $0 - s }
             x = block(x, after: shared, "text.blocks.\(full).", c, pooling: pooled,
-                      mask: mask.indexSelect(alongAxis: 0, pooled).reshaped([n, 1, 1, length])).out
+                      mask: mask.indexSelect(alongAxis: 0, pooled).reshaped([n, 1, 1, length]), units: units).out
         }
         let pooled = x.layerNorm(weight: w("text.final_ln.weight"), bias: w("text.final_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("text.pooled", pooled)
-        return Tensor.matmul(pooled, w("text.projection"), transposeB: true)
+        return Tensor.matmul(pooled, w("text.projection"), transposeB: true, rowPhase: units.local.lowerBound).gatherUnits(units)
     }
 
     /// Projected image features (B, P), not normalised.
@@ -153,41 +161,47 @@ public final class CLIPModel: @unchecked Sendable {
     ///   - pixels: (B, 3, S, S), already preprocessed (S = the configured image size).
     ///   - prompts: tokens appended after the class and patch tokens, and deep prompts.
     ///   - trace: records every layer's output; without it the last layer runs only at the
-    ///     pooled class token (see `block`).
-    public func encodeImages(_ pixels: Tensor, prompts: TowerPrompts? = nil, trace: ActivationTrace? = nil) -> Tensor {
+    ///     pooled class token (see `block`). One process only.
+    ///   - group: the ranks that share the images: each encodes its block of them (see
+    ///     `UnitSharding`) and the features are gathered, with the same bits as one process.
+    public func encodeImages(_ pixels: Tensor, prompts: TowerPrompts? = nil, trace: ActivationTrace? = nil,
+                             group: any ShardGroup = SingleProcessGroup.shared) -> Tensor {
         let c = configuration.vision
         let s = configuration.imageSize, p = configuration.patchSize, g = configuration.gridSize
         precondition(pixels.rank == 4 && pixels.shape[1] == 3 && pixels.shape[2] == s && pixels.shape[3] == s,
                      "pixels must be (B, 3, \(s), \(s)), got \(pixels.shape)")
-        let b = pixels.shape[0]
+        precondition(trace == nil || group.size == 1, "a trace records one process's activations")
+        let units = UnitSharding(total: pixels.shape[0], group: group)
+        let first = units.local.lowerBound, b = units.local.count
         // A convolution with kernel = stride = patch is a matrix product over unfolded patches.
-        let patches = Self.unfoldPatches(pixels.detached(), patch: p)  // (B, G², 3·p·p)
-        let tokens = Tensor.matmul(patches, w("vision.patch_embedding").reshaped([c.width, 3 * p * p]), transposeB: true)
+        let patches = Self.unfoldPatches(pixels.detached().slice(alongAxis: 0, units.local), patch: p)  // (B, G², 3·p·p)
+        let tokens = Tensor.matmul(patches, w("vision.patch_embedding").reshaped([c.width, 3 * p * p]), transposeB: true,
+                                   rowPhase: first * g * g)
         let cls = w("vision.class_embedding").reshaped([1, 1, c.width]).broadcast(to: [b, 1, c.width])
         var x = Tensor.concatenate([cls, tokens], alongAxis: 1) + w("vision.position_embedding")
         let base = g * g + 1
         if let prompts {
-            x = Tensor.concatenate([x, prompts.context.reshaped([1, prompts.count, c.width]).broadcast(to: [b, prompts.count, c.width])], alongAxis: 1)
+            x = Tensor.concatenate([x, prompts.context.replicated(units)], alongAxis: 1)
         }
         trace?("vision.embeddings", x)
         x = x.layerNorm(weight: w("vision.pre_ln.weight"), bias: w("vision.pre_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("vision.pre_ln", x)
         let full = trace != nil ? c.layers : c.layers - 1
         for layer in 0..<full {
-            if let r = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: base, with: r) }
-            x = block(x, "vision.blocks.\(layer).", c, mask: nil).out
+            if let r = prompts?.replacement(beforeLayer: layer) { x = Self.replacing(x, at: base, with: r, units: units) }
+            x = block(x, "vision.blocks.\(layer).", c, mask: nil, units: units).out
             trace?("vision.layer_out.\(layer)", x)
         }
         if full == c.layers {
             x = x.slice(alongAxis: 1, 0..<1).reshaped([b, c.width])
         } else {
-            if let r = prompts?.replacement(beforeLayer: full) { x = Self.replacing(x, at: base, with: r) }
-            x = block(x, "vision.blocks.\(full).", c, pooling: Array(repeating: 0, count: b), mask: nil).out
+            if let r = prompts?.replacement(beforeLayer: full) { x = Self.replacing(x, at: base, with: r, units: units) }
+            x = block(x, "vision.blocks.\(full).", c, pooling: Array(repeating: 0, count: b), mask: nil, units: units).out
         }
         let pooled = x
             .layerNorm(weight: w("vision.post_ln.weight"), bias: w("vision.post_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("vision.pooled", pooled)
-        return Tensor.matmul(pooled, w("vision.projection"), transposeB: true)
+        return Tensor.matmul(pooled, w("vision.projection"), transposeB: true, rowPhase: first).gatherUnits(units)
     }
 
     /// `exp(logit_scale) · norm(image) · norm(text)ᵀ`: (B, N).
@@ -210,31 +224,40 @@ public final class CLIPModel: @unchecked Sendable {
     /// and the MLP — most of a block's work — run on the pooled rows only, since nothing reads
     /// the others (the last layer; the shared rows' output is then nil). `mask` is then the
     /// pooled queries' rows of the attention mask, broadcastable to (N, H, 1, S + T).
+    ///
+    /// The N sequences are this rank's block of `units`: their matrix products run at the
+    /// rows they have in the whole product (`rowPhase`), and the shared rows' keys and values
+    /// reach them through `replicated`, so their gradient is summed over every rank's units.
     func block(_ x: Tensor, after shared: Tensor? = nil, _ prefix: String, _ c: TowerConfiguration, pooling: [Int]? = nil,
-               mask: Tensor?, sharedMask: Tensor? = nil) -> (out: Tensor, shared: Tensor?) {
+               mask: Tensor?, sharedMask: Tensor? = nil, units: UnitSharding) -> (out: Tensor, shared: Tensor?) {
         let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
+        precondition(n == units.local.count, "block of \(n) sequences for units \(units.local)")
+        // The global row of a per-unit tensor's first row (L rows per unit); 0 for the shared rows.
+        func phase(_ z: Tensor, perUnit: Bool) -> Int { perUnit ? units.local.lowerBound * z.shape[1] : 0 }
         // The rows the block outputs, (N, L, W): every position, or the pooled one per sequence.
         func outputRows(_ z: Tensor) -> Tensor {
             guard let pooling else { return z }
             precondition(pooling.count == n && pooling.allSatisfy { (0..<t).contains($0) }, "pooled positions \(pooling) for \(x.shape)")
             return z.reshaped([n * t, width]).indexSelect(alongAxis: 0, pooling.enumerated().map { $0 * t + $1 }).reshaped([n, 1, width])
         }
-        func project(_ part: String, _ input: Tensor) -> Tensor {
-            Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"))
+        func project(_ part: String, _ input: Tensor, perUnit: Bool = true) -> Tensor {
+            Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"),
+                          rowPhase: phase(input, perUnit: perUnit))
         }
         func split(_ z: Tensor) -> Tensor {  // (M, L, W) → (M, H, L, d)
             z.reshaped([z.shape[0], z.shape[1], heads, d]).permuted([0, 2, 1, 3])
         }
         // Attention output (M, H, L, d) and the residual rows (M, L, W) → the block's rows.
-        func finish(_ attended: Tensor, _ residual: Tensor) -> Tensor {
+        func finish(_ attended: Tensor, _ residual: Tensor, perUnit: Bool = true) -> Tensor {
             let (m, l) = (residual.shape[0], residual.shape[1])
+            let rows = phase(residual, perUnit: perUnit)
             // For L = 1 the layout (M, H, 1, d) is already (M, 1, H, d).
             let merged = l == 1 ? attended.reshaped([m, 1, width]) : attended.permuted([0, 2, 1, 3]).reshaped([m, l, width])
-            let y = residual + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"))
+            let y = residual + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"), rowPhase: rows)
             let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
-            var m2 = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"))
+            var m2 = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"), rowPhase: rows)
             m2 = c.activation == .quickGELU ? m2.quickGELU() : m2.gelu()
-            return y + Tensor.linear(m2, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"))
+            return y + Tensor.linear(m2, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"), rowPhase: rows)
         }
         func ln1(_ z: Tensor) -> Tensor {
             z.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)
@@ -244,24 +267,27 @@ public final class CLIPModel: @unchecked Sendable {
         var sharedOut: Tensor?
         if let shared {
             let hs = ln1(shared), s = shared.shape[1]
-            let (ks, vs) = (project("k", hs), project("v", hs))
+            let (ks, vs) = (project("k", hs, perUnit: false), project("v", hs, perUnit: false))
             if pooling == nil {
-                let attended = Tensor.attention(query: split(project("q", hs)), key: split(ks), value: split(vs), mask: sharedMask)
-                sharedOut = finish(attended, shared)
+                let attended = Tensor.attention(query: split(project("q", hs, perUnit: false)), key: split(ks), value: split(vs), mask: sharedMask)
+                sharedOut = finish(attended, shared, perUnit: false)
             }
-            key = Tensor.concatenate([ks.broadcast(to: [n, s, width]), key], alongAxis: 1)
-            value = Tensor.concatenate([vs.broadcast(to: [n, s, width]), value], alongAxis: 1)
+            key = Tensor.concatenate([ks.reshaped([s, width]).replicated(units), key], alongAxis: 1)
+            value = Tensor.concatenate([vs.reshaped([s, width]).replicated(units), value], alongAxis: 1)
         }
         let attended = Tensor.attention(query: split(project("q", outputRows(h))), key: split(key), value: split(value), mask: mask)
         let out = finish(attended, outputRows(x))
         return (pooling == nil ? out : out.reshaped([n, width]), sharedOut)
     }
 
-    /// x (N, T, W) with rows start..<start+n replaced by `prompt` (n, W), shared by all N.
-    static func replacing(_ x: Tensor, at start: Int, with prompt: Tensor) -> Tensor {
+    /// x (N, T, W) with rows start..<start+n replaced by `prompt` (n, W), shared by all N:
+    /// N local units of `units` (the prompt `replicated` over them), or, without units, the one
+    /// sequence (N = 1) every rank holds.
+    static func replacing(_ x: Tensor, at start: Int, with prompt: Tensor, units: UnitSharding?) -> Tensor {
         let (n, t, width) = (x.shape[0], x.shape[1], x.shape[2])
         let k = prompt.shape[0]
-        var parts = [x.slice(alongAxis: 1, 0..<start), prompt.reshaped([1, k, width]).broadcast(to: [n, k, width])]
+        precondition(units.map { $0.local.count == n } ?? (n == 1), "replacing rows of \(x.shape) for units \(units.map { "\($0.local)" } ?? "none")")
+        var parts = [x.slice(alongAxis: 1, 0..<start), units.map { prompt.replicated($0) } ?? prompt.reshaped([1, k, width])]
         if start + k < t { parts.append(x.slice(alongAxis: 1, (start + k)..<t)) }
         return Tensor.concatenate(parts, alongAxis: 1)
     }

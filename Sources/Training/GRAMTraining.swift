@@ -112,7 +112,7 @@ public final class GRAMTrainer {
         var clusterStream = RandomStream(seed: UInt64(o.seed), Self.domainPurpose)
         let structure = DomainStructure(imageFeatures: imageRows, textFeatures: textRows, captions: pairs.map(\.caption),
                                         domainCount: o.domains, classesPerDomain: o.classesPerDomain, stream: &clusterStream)
-        log.say("gram: \(pairs.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s)")
+        log.say("gram: \(pairs.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step, images and class prompts split over \(communicator.size) rank(s)")
 
         // 3. Meta-training.
         try MethodFactory.validate(o.method, for: model.configuration)
@@ -126,7 +126,10 @@ public final class GRAMTrainer {
             log.say(String(format: "lr %@: %d warm-up step(s) at %.3g, then a cosine from %.3g to 0 over %d step(s)",
                            group, s.warmupSteps, s.warmupLR, s.baseLR, s.steps - s.warmupSteps))
         }
-        let reduction = CommunicatorMean(communicator)
+        // Every rank takes part in every task: each task's forward and backward passes are split
+        // over the ranks (images and class prompts, see `CLIPClassifier`), and the tasks' mean
+        // is the fixed-point one, so the bits do not depend on the rank count.
+        let reduction = CommunicatorMean(LocalCommunicator()), group = CommunicatorGroup(communicator)
         try loop.run(from: start, step: { step in
             /// Task t of this step, from the stream (seed, "gram", step, t) whichever rank builds it.
             func task(_ t: Int) throws -> GRAMTask {
@@ -138,6 +141,7 @@ public final class GRAMTrainer {
                 }
                 func side(_ classes: [(name: String, members: [Int])]) -> (CLIPClassifier, LabelledBatch) {
                     let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: classes.map(\.name))
+                        .sharded(over: group)
                     let members = classes.enumerated().flatMap { label, c in c.members.map { ($0, label) } }
                     let batch = LabelledBatch(pixels: Tensor.concatenate(members.map { pixels[$0.0].reshaped([1] + pixels[$0.0].shape) }, alongAxis: 0),
                                               labels: members.map(\.1))

@@ -104,12 +104,15 @@ public struct TrainingError: Error, CustomStringConvertible {
 /// Prompt training on a Dassl/CoOp dataset: data, augmentation, the method's one step,
 /// per-epoch schedules, then Dassl's ending (the test block of the trained classes).
 ///
-/// Every rank runs the same ``TrainingLoop`` on the same batch. The method's step
-/// (`PromptMethod.step`) gets a ``CommunicatorMean``: ProMetaR's T virtual tasks are split over
-/// the ranks and their meta-gradients combined rank-count-independently, so every rank applies
-/// the same update and the parameters stay replicated without broadcasts; base methods compute
-/// the whole step on every rank. Random draws are keyed by (seed, purpose, epoch or step,
-/// sample or task), never by rank.
+/// Every rank runs the same ``TrainingLoop`` on the same batch, and the ranks share the work
+/// of every step: the classifier is sharded over them (``CommunicatorGroup``), so each forward
+/// and backward pass of either tower runs on this rank's block of the images and of the class
+/// prompts, and the gradients are summed over the ranks in fixed point — every method, both
+/// orders of ProMetaR, with the same bits at any rank count. ProMetaR's T virtual tasks run one
+/// after the other, every rank taking part in each, and are averaged in fixed point
+/// (``CommunicatorMean`` over this process alone). Every rank applies the same update and the
+/// parameters stay replicated without broadcasts. Random draws are keyed by (seed, purpose,
+/// epoch or step, sample or task), never by rank.
 public final class Trainer {
     public let options: TrainingOptions
     let communicator: any Communicator
@@ -149,6 +152,7 @@ public final class Trainer {
         var method = try MethodFactory.make(configuration, model: model, tokenizer: tokenizer, seed: UInt64(o.seed),
                                             gramInitialisation: try o.initialisation.map { try SafeTensorsFile(path: $0) })
         let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: data.classnames)
+            .sharded(over: CommunicatorGroup(communicator))
         let textTarget = MethodFactory.needsTextTarget(o.method)
             ? classifier.frozenTextTarget(templateTokens: CLIPClassifier.templateTokens(tokenizer: tokenizer, classNames: data.classnames,
                                                                                     templates: o.method.textTargetTemplates)) : nil
@@ -176,11 +180,11 @@ public final class Trainer {
         case .written(let path): log.say("few-shot lists: sampled as CoOp does and saved to \(path) (CoOp's split_fewshot cache, beside the data)")
         case .notWritten(let path, let reason): log.say("few-shot lists: sampled as CoOp does; not saved to \(path) (\(reason)), so every run samples them again")
         }
-        log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step over \(communicator.size) rank(s), seed \(o.seed)")
+        log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step, images and class prompts split over \(communicator.size) rank(s), seed \(o.seed)")
 
         var images: [String: RGBImage] = [:]  // decoded once; few-shot sets are small
         var order: (epoch: Int, permutation: [Int]) = (-1, [])
-        let reduction = CommunicatorMean(communicator)
+        let reduction = CommunicatorMean(LocalCommunicator())
         let clock = ContinuousClock(), began = clock.now
         try loop.run(from: start, step: { step in
             let epoch = step / stepsPerEpoch, index = step % stepsPerEpoch

@@ -33,8 +33,10 @@ import Training
     }
 
     /// `steps` steps of T tasks through `reduction`; the state's tensors and the losses of each step.
-    static func run(steps: Int = 2, tasks: Int, reduction: any TaskReduction) throws -> ([String: [Float]], [[String: Float]]) {
-        var (method, classifier, batch, target) = try setup()
+    static func run(steps: Int = 2, tasks: Int, reduction: any TaskReduction,
+                    group: any ShardGroup = SingleProcessGroup.shared) throws -> ([String: [Float]], [[String: Float]]) {
+        var (method, unsharded, batch, target) = try setup()
+        let classifier = unsharded.sharded(over: group)
         method.configuration.tasksPerStep = tasks
         var losses: [[String: Float]] = []
         for step in 0..<steps {
@@ -93,6 +95,29 @@ import Training
         }
         for key in plainLosses[0].keys.sorted() {
             #expect(Tolerance(atol: 0, rtol: 1e-6).allows(jobLosses[0][key]!, plainLosses[0][key]!), "\(key)")
+        }
+    }
+
+    /// Images and class prompts split over the ranks of a run (the ranks as threads, a real
+    /// `Communicator`): 2 and 3 ranks, and 7 — more ranks than the 6 images and 3 classes, so
+    /// some ranks hold no image and most no class. Every rank of every job ends with the bits
+    /// of one process, second order, at one task and at two (the tasks one after the other,
+    /// every rank taking part in each).
+    @Test func aStepShardedOverARunsRanksIsTheOneProcessStep() throws {
+        BLAS.setThreadCount(1)
+        for tasks in [1, 2] {
+            let (plain, plainLosses) = try Self.run(tasks: tasks, reduction: CommunicatorMean(LocalCommunicator()))
+            for ranks in [2, 3, 7] {
+                let job = try inProcessJob(ranks: ranks) { communicator in
+                    try Self.run(tasks: tasks, reduction: CommunicatorMean(LocalCommunicator()), group: CommunicatorGroup(communicator))
+                }
+                for (rank, (state, losses)) in job.enumerated() {
+                    let differing = plain.keys.sorted().filter { state[$0] != plain[$0] }
+                    #expect(state.keys.sorted() == plain.keys.sorted() && differing.isEmpty,
+                            "rank \(rank) of \(ranks), T = \(tasks): \(differing.count) tensors differ, first \(differing.first ?? "-")")
+                    #expect(losses == plainLosses, "rank \(rank) of \(ranks), T = \(tasks)")
+                }
+            }
         }
     }
 

@@ -13,7 +13,8 @@
 #   deploy/run.sh --quick          # a smoke version: 1 seed, 300 pretraining steps, 2 epochs
 #   deploy/run.sh --long           # 3000 pretraining steps, 300 GRAM meta-steps
 #   NP=4 OUT=dir deploy/run.sh     # ranks (default 2) and output directory (default output/demo)
-#   deploy/run.sh -- ARGS          # ARGS go to 'world compare' (e.g. -- --methods coop,prometar)
+#   deploy/run.sh -- ARGS          # ARGS go to 'world compare' (e.g. -- --methods coop,prometar,
+#                                  # or -- --ranks-per-run 2: each run on a group of 2 ranks)
 #
 # Every phase keeps what an earlier run of the same settings finished: rerunning after an
 # interruption continues.

@@ -23,8 +23,26 @@ public protocol Communicator: AnyObject, Sendable {
     func broadcast(_ buffer: inout [Float], root: Int) throws
     /// Waits until every rank has arrived.
     func barrier() throws
+    /// Splits the ranks into disjoint sub-communicators, as `MPI_Comm_split`: the ranks that
+    /// pass the same `color` form one, ranked by `key` (ties by rank). Collective: every rank
+    /// calls it, and collectives on the result involve only the ranks of its group.
+    /// `abort(_:code:)` on a sub-communicator still ends the whole job.
+    /// - Parameters:
+    ///   - color: the group to join, ≥ 0 (every rank joins one; no `MPI_UNDEFINED`).
+    ///   - key: the order within the group.
+    func split(color: Int, key: Int) throws -> any Communicator
     /// Ends the whole job with `message` on standard error and exit code `code`.
     func abort(_ message: String, code: Int32) -> Never
+}
+
+extension Communicator {
+    /// This job's ranks in consecutive groups of `groupSize`: rank r joins group r / groupSize
+    /// as its rank r % groupSize (`split(color: rank / groupSize, key: rank)`).
+    /// - Precondition: `groupSize` divides `size` (callers check it and say so first).
+    public func split(groupSize: Int) throws -> any Communicator {
+        precondition(groupSize >= 1 && size % groupSize == 0, "groups of \(groupSize) ranks in a job of \(size)")
+        return try split(color: rank / groupSize, key: rank)
+    }
 }
 
 /// A failed collective, with MPI's own words for the error.

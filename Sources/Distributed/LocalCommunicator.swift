@@ -16,6 +16,11 @@ public final class LocalCommunicator: Communicator {
         precondition(root == 0, "broadcast root \(root) in a one-rank job")
     }
     public func barrier() throws {}
+    /// The one rank's group: itself, a one-rank job.
+    public func split(color: Int, key: Int) throws -> any Communicator {
+        precondition(color >= 0, "split color \(color)")
+        return LocalCommunicator()
+    }
     public func abort(_ message: String, code: Int32) -> Never {
         writeToStandardError("metaprompt: \(message)")
         exit(code)

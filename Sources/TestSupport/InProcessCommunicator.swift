@@ -60,6 +60,18 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
     public func broadcast(_ buffer: inout [Float], root: Int) throws { buffer = group.gather(rank: rank, buffer)[root] as! [Float] }
     public func barrier() throws { _ = group.gather(rank: rank, 0) }
     public func abort(_ message: String, code: Int32) -> Never { fatalError(message) }
+
+    /// As `MPI_Comm_split`: one gather of every rank's (color, key); then the lowest rank of
+    /// each color makes the color's ``InProcessGroup`` and a second gather hands it to the
+    /// others, each ranked by (key, rank).
+    public func split(color: Int, key: Int) throws -> any Communicator {
+        precondition(color >= 0, "split color \(color)")
+        let requests = group.gather(rank: rank, (color, key)).map { $0 as! (Int, Int) }
+        let members = requests.indices.filter { requests[$0].0 == color }.sorted { (requests[$0].1, $0) < (requests[$1].1, $1) }
+        let made: InProcessGroup? = members.min() == rank ? InProcessGroup(size: members.count) : nil
+        let groups = group.gather(rank: rank, made as Any).map { $0 as? InProcessGroup }
+        return InProcessCommunicator(group: groups[members.min()!]!, rank: members.firstIndex(of: rank)!)
+    }
 }
 
 

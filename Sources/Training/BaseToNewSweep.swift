@@ -35,19 +35,29 @@ public struct SweepRun: Sendable {
     }
 }
 
-/// A base-to-new comparison of methods over seeds, its runs spread over the ranks of a job.
+/// A base-to-new comparison of methods over seeds, its runs spread over groups of the job's
+/// ranks.
 ///
-/// Each run is an ordinary single-process `train --subsample base` (or zero-shot evaluation)
-/// laid out as CoOp's `base2new_train.sh` / `base2new_test.sh` pair lays it out:
+/// Each run is an ordinary `train --subsample base` (or zero-shot evaluation) laid out as
+/// CoOp's `base2new_train.sh` / `base2new_test.sh` pair lays it out:
 /// `<root>/train_base/<dataset>/shots_<K>/<name>/<config>/seed<S>/` (log.txt ending with the
 /// base block, metrics.jsonl, config.json, prompts.safetensors, results.json) and
 /// `<root>/test_new/…/seed<S>/` (the new classes' log.txt and results.json), so
-/// `parse_test_res.py` reads both trees; its result does not depend on the rank that ran it
-/// or on how many ranks there are. Runs are assigned longest-first to the least-loaded rank (by `cost`); a GRAM
-/// run carries its own meta-training, so no run waits for another rank. A run whose
-/// results.json exists with the same config.json is kept, so an interrupted sweep continues
-/// where it stopped. Rank 0 prints a line per finished run of its own; at the end, after
-/// every rank is done, it reads all results (``RunReport``).
+/// `parse_test_res.py` reads both trees.
+///
+/// The job's ranks form run groups of ``ranksPerRun`` consecutive ranks (`split(groupSize:)`;
+/// 1: every rank runs its own runs). Whole runs are assigned to the groups longest-first to the
+/// least-loaded group (by `cost`), and a group runs each of its runs over the group's
+/// communicator, as `train` runs over a job's: the group's rank 0 prepares the directories,
+/// writes the files and evaluates; the others compute with it. A run's files do not depend on
+/// the group it ran in, on ``ranksPerRun`` or on the job's size, apart from timings and two
+/// lines of log.txt: how many ranks ran it, and whether its few-shot lists were sampled or
+/// found in the cache (which depends on whether a run of the same seed, anywhere in the job,
+/// got there first). A GRAM run carries its own meta-training, so no
+/// group waits for another. A run whose results.json exists with the same config.json is kept,
+/// so an interrupted sweep continues where it stopped. Each group's rank 0 reports a line per
+/// finished run of its group; at the end, after every group is done, every rank reads all
+/// results (``RunReport``).
 public struct BaseToNewSweep {
     public var modelDirectory: String
     public var source: DatasetSource
@@ -67,6 +77,8 @@ public struct BaseToNewSweep {
     public var gramDomains = 4
     public var gramClassesPerDomain = 8
     public var gramWays = 4
+    /// Ranks that run each run together (`--ranks-per-run`); must divide the job's size.
+    public var ranksPerRun = 1
     public var runs: [SweepRun]
 
     public init(modelDirectory: String, source: DatasetSource, datasetName: String, pairsFile: String?, root: String, runs: [SweepRun]) {
@@ -81,8 +93,9 @@ public struct BaseToNewSweep {
     /// The `<config>` folder of the layout (CoOp's `CFG`): the shared training settings.
     public var configName: String { "ep\(epochs)_batch\(batchSize)" }
 
-    /// Run indices of each rank: longest first to the rank with the least cost so far (ties:
-    /// the lower index first, the lower rank first), each rank's list in sweep order.
+    /// Run indices of each of `ranks` run groups (one rank each when ``ranksPerRun`` is 1):
+    /// longest first to the group with the least cost so far (ties: the lower index first,
+    /// the lower group first), each group's list in sweep order.
     public static func assignment(costs: [Double], ranks: Int) -> [[Int]] {
         precondition(ranks >= 1, "a sweep needs at least one rank")
         var load = [Double](repeating: 0, count: ranks), lists = [[Int]](repeating: [], count: ranks)
@@ -104,17 +117,25 @@ public struct BaseToNewSweep {
         "\(root)/\(part)/\(datasetName)/shots_\(shots)/\(run.name)/\(configName)/seed\(run.seed)"
     }
 
-    /// Runs this rank's share, waits for every rank, and returns the report (on every rank).
-    /// - Parameter progress: called on rank 0 with a line per finished run of its own.
+    /// Runs this rank's group's share, waits for every group, and returns the report (on
+    /// every rank).
+    /// - Parameter progress: called on each group's rank 0 with a line per finished run of
+    ///   the group, headed by the group's job ranks: "[rank 2: 1/4]", "[ranks 2-3: 1/4]".
+    /// - Precondition: ``ranksPerRun`` divides the job's size (the command says so first).
     public func run(communicator: any Communicator, progress: (String) -> Void) throws -> RunReport {
-        let mine = Self.assignment(costs: runs.map(\.cost), ranks: communicator.size)[communicator.rank]
+        precondition(ranksPerRun >= 1 && communicator.size % ranksPerRun == 0,
+                     "runs of \(ranksPerRun) ranks in a job of \(communicator.size) ranks")
+        let group = try communicator.split(groupSize: ranksPerRun)
+        let index = communicator.rank / ranksPerRun, first = index * ranksPerRun
+        let mine = Self.assignment(costs: runs.map(\.cost), ranks: communicator.size / ranksPerRun)[index]
+        let ranks = ranksPerRun == 1 ? "rank \(first)" : "ranks \(first)-\(first + ranksPerRun - 1)"
         let clock = ContinuousClock(), began = clock.now
         for (k, i) in mine.enumerated() {
             let run = runs[i], start = clock.now
-            let kept = try perform(run)
-            if communicator.rank == 0 {
+            let kept = try perform(run, group: group)
+            if group.rank == 0 {
                 let summary = (try? Self.summary(of: directory(of: run))) ?? ""
-                progress(String(format: "[rank 0: %d/%d] %@ seed %d %@ %@ (%@; %@ so far)", k + 1, mine.count, run.name, run.seed,
+                progress(String(format: "[%@: %d/%d] %@ seed %d %@ %@ (%@; %@ so far)", ranks, k + 1, mine.count, run.name, run.seed,
                                 kept ? "kept" : "done:", summary, TrainingLoop.duration((clock.now - start).seconds),
                                 TrainingLoop.duration((clock.now - began).seconds)))
             }
@@ -123,32 +144,33 @@ public struct BaseToNewSweep {
         return try RunReport(root: root, order: runs.map(\.name))
     }
 
-    /// Performs `run` unless its results are already there for the same configuration.
+    /// Performs `run` over `group` unless its results are already there for the same
+    /// configuration. The group's rank 0 decides and prepares the directories; the others
+    /// learn its decision from a broadcast, which also keeps them from looking at the
+    /// directories (a stale run's checkpoints) before it has cleared them.
     /// - Returns: whether earlier results were kept.
-    func perform(_ run: SweepRun) throws -> Bool {
+    func perform(_ run: SweepRun, group: any Communicator) throws -> Bool {
         let dir = directory(of: run), newDir = newClassDirectory(of: run)
         let configText = try self.configText(run)
-        let fm = FileManager.default
         let recorded = (dir as NSString).appendingPathComponent("sweep.json")
-        if fm.fileExists(atPath: dir + "/results.json"), fm.fileExists(atPath: newDir + "/results.json"),
-           let previous = fm.contents(atPath: recorded), String(decoding: previous, as: UTF8.self) == configText {
-            return true
-        }
-        // A stale or partial run of another configuration starts over.
-        for d in [dir, newDir] where fm.fileExists(atPath: d) { try fm.removeItem(atPath: d) }
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let local = LocalCommunicator()
+        var kept: [Float] = [0]
+        if group.rank == 0 { kept[0] = try prepare(dir: dir, newDir: newDir, recorded: recorded, configText: configText) ? 1 : 0 }
+        try group.broadcast(&kept, root: 0)
+        if kept[0] == 1 { return true }
         switch run.kind {
         case .zeroShot(let template):
             // CoOp's ZeroshotCLIP runs are evaluation-only: the test block, no training lines.
-            let log = try RunLog(directory: dir, enabled: true, echo: false)
-            let evaluation = try Evaluator(modelDirectory: modelDirectory)
-            try Trainer.evaluate(evaluation, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
-                                 fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
-                                 newClassOutput: newDir, echo: false)
+            // The evaluation is the group's rank 0's, as a trained run's final one.
+            if group.rank == 0 {
+                let log = try RunLog(directory: dir, enabled: true, echo: false)
+                let evaluation = try Evaluator(modelDirectory: modelDirectory)
+                try Trainer.evaluate(evaluation, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
+                                     fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
+                                     newClassOutput: newDir, echo: false)
+            }
         case .train(let method, let config):
             try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: nil),
-                        communicator: local).run()
+                        communicator: group).run()
         case .gramThenTrain(let gram, let method, let config):
             guard let pairsFile else { throw TrainingError("\(run.name): GRAM runs need image-caption pairs") }
             var options = GRAMTrainingOptions(
@@ -157,11 +179,24 @@ public struct BaseToNewSweep {
                 outputDirectory: dir + "/gram", method: try MethodConfiguration.load(method: "gram", json: gram, source: "\(run.name) (gram)"),
                 checkpointEvery: gramSteps, logEvery: 10, resume: false)
             options.printsProgress = false
-            try GRAMTrainer(options: options, communicator: local).run()
+            try GRAMTrainer(options: options, communicator: group).run()
             try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: dir + "/gram/prompts.safetensors"),
-                        communicator: local).run()
+                        communicator: group).run()
         }
-        try AtomicFile.write(configText, to: recorded)
+        if group.rank == 0 { try AtomicFile.write(configText, to: recorded) }
+        return false
+    }
+
+    /// Whether `dir` holds this configuration's finished run; if not, clears both directories
+    /// of a stale or partial run of another configuration and creates `dir`.
+    func prepare(dir: String, newDir: String, recorded: String, configText: String) throws -> Bool {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: dir + "/results.json"), fm.fileExists(atPath: newDir + "/results.json"),
+           let previous = fm.contents(atPath: recorded), String(decoding: previous, as: UTF8.self) == configText {
+            return true
+        }
+        for d in [dir, newDir] where fm.fileExists(atPath: d) { try fm.removeItem(atPath: d) }
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return false
     }
 

@@ -29,7 +29,10 @@ func readLines(_ path: String) throws -> [String] {
     return lines
 }
 
-/// Runs `body` on this process's communicator; a failure on any rank ends the whole job.
+/// Runs `body` on this process's communicator; a failure on any rank ends the whole job,
+/// except a ``SettingError``: `body` throws one on every rank alike, before any collective
+/// (it comes from the settings and the job's size), so MPI is finalized and the job exits
+/// with 64, the message printed once (by rank 0).
 func launch(_ body: (any Communicator) throws -> Void) throws {
     BLAS.setThreadCount(ThreadOptions.environmentDefault)
     let communicator = try MPICommunicator.fromEnvironment()
@@ -40,6 +43,10 @@ func launch(_ body: (any Communicator) throws -> Void) throws {
         // Every rank stopped after the same checkpoint: a clean end, not an abort.
         try (communicator as? MPICommunicator)?.finalize()
         throw preempted
+    } catch var setting as SettingError {
+        try (communicator as? MPICommunicator)?.finalize()
+        setting.rank = communicator.rank
+        throw setting
     } catch {
         // A failing rank ends the whole job with the message instead of leaving the
         // others waiting in a collective.
@@ -60,4 +67,6 @@ func parentDirectory(of path: String) -> String {
 /// error, with the message (file or `--set`, key, value) but without the usage text.
 struct SettingError: Error, CustomStringConvertible {
     let description: String
+    /// The rank that found it under ``launch(_:)``, where every rank finds it; rank 0 prints it.
+    var rank = 0
 }

@@ -52,7 +52,7 @@ do {
     if preempted.rank == 0 { writeToStandardError("metaprompt \(command.configuration.name): \(preempted)") }
     exit(Preemption.exitCode)
 } catch let error as SettingError {
-    writeToStandardError("metaprompt \(command.configuration.name): \(error)")
+    if error.rank == 0 { writeToStandardError("metaprompt \(command.configuration.name): \(error)") }
     exit(64)
 } catch let error as UsageError {
     writeToStandardError("metaprompt \(command.configuration.name): \(error)\n\n\(command.usage)")

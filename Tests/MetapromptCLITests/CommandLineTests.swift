@@ -145,7 +145,7 @@ import TestSupport
         ("world", [("generate|pretrain|compare", nil), ("--output DIR", nil), ("--seed S", "1"), ("--pairs N", "4000"), ("--hue-rotation DEG", "30"),
                    ("--steps N", "1000"), ("--batch-size B", "128"), ("--micro-batch M", "32"), ("--lr LR", "0.001"), ("--world DIR", nil),
                    ("--model DIR", nil), ("--seeds 1,2,3", "1,2,3"), ("--epochs E", "10"), ("--gram-steps N", "100"), ("--methods m1,m2,...", nil),
-                   ("--crop-scale MIN,MAX", "1,1"), ("--prompt-lr LR", "0.01")]),
+                   ("--crop-scale MIN,MAX", "1,1"), ("--prompt-lr LR", "0.01"), ("--ranks-per-run K", "1")]),
         ("eval", [("RESULTS ...", nil), ("--model DIR", nil), ("--root DATA", nil), ("--dataset NAME", nil), ("--split FILE", nil),
                   ("--images DIR", nil), ("--subsample all|base|new", "all"), ("--split-name test|val", "test"),
                   ("--prompts FILE.safetensors", nil), ("--template T", "\"a photo of a {}.\""), ("--ensemble", nil),

@@ -95,6 +95,45 @@ import Training
         }
     }
 
+    /// The files of `one` and `two` that must match, compared (results.json names its
+    /// prompts file, whose path holds the root: the rest of it is compared).
+    static func expectSameRuns(_ one: String, _ two: String, _ what: String) throws {
+        let a = try files(one), b = try files(two)
+        for (name, bytes) in a {
+            if name.hasSuffix("results.json") {
+                let strip = { (d: Data, root: String) in String(decoding: d, as: UTF8.self).replacingOccurrences(of: root, with: "ROOT") }
+                #expect(strip(bytes, one) == strip(b[name]!, two), "\(name) differs: \(what)")
+            } else {
+                #expect(bytes == b[name]!, "\(name) differs: \(what)")
+            }
+        }
+    }
+
+    /// Two ranks as one run group (`ranksPerRun` 2) run every run together and write what
+    /// one rank writes; only the group's rank 0 reports.
+    @Test func aRunGroupWritesTheSameRunsAsOneRank() throws {
+        BLAS.setThreadCount(1)
+        let data = try Self.dataset()
+        let one = NSTemporaryDirectory() + "sweep-one-\(UUID().uuidString)", group = NSTemporaryDirectory() + "sweep-group-\(UUID().uuidString)"
+        defer { for d in [data, one, group] { try? FileManager.default.removeItem(atPath: d) } }
+        _ = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { _ in }
+        let job = { @Sendable in
+            try inProcessJob(ranks: 2) { communicator in
+                var sweep = Self.sweep(root: group, data: data)
+                sweep.ranksPerRun = 2
+                var lines: [String] = []
+                _ = try sweep.run(communicator: communicator) { lines.append($0) }
+                return lines
+            }
+        }
+        var lines = try job()
+        #expect(lines[0].count == 3 && lines[0].allSatisfy { $0.hasPrefix("[ranks 0-1: ") && $0.contains(" done: ") } && lines[1].isEmpty, "\(lines)")
+        try Self.expectSameRuns(one, group, "one rank, and a group of two")
+        // The group's rank 0 decides what is kept, for the whole group.
+        lines = try job()
+        #expect(lines[0].count == 3 && lines[0].allSatisfy { $0.contains(" kept ") } && lines[1].isEmpty, "\(lines)")
+    }
+
     @Test func twoRanksWriteTheSameRunsAsOneAndARerunKeepsThem() throws {
         BLAS.setThreadCount(1)
         let data = try Self.dataset()
@@ -118,16 +157,7 @@ import Training
         }
         for _ in 0..<2 { done.wait() }
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
-        let a = try Self.files(one), b = try Self.files(two)
-        for (name, bytes) in a {
-            // results.json names its prompts file, whose path holds the root: compare the rest.
-            if name.hasSuffix("results.json") {
-                let strip = { (d: Data, root: String) in String(decoding: d, as: UTF8.self).replacingOccurrences(of: root, with: "ROOT") }
-                #expect(strip(bytes, one) == strip(b[name]!, two), "\(name) differs between one and two ranks")
-            } else {
-                #expect(bytes == b[name]!, "\(name) differs between one and two ranks")
-            }
-        }
+        try Self.expectSameRuns(one, two, "one rank, and two")
 
         // A rerun with the same settings keeps every run; other settings redo them.
         var lines: [String] = []

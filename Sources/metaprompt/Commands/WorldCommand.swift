@@ -42,9 +42,11 @@ struct WorldCommand: Command {
                       prompt templates; training images whole, flipped at random (--crop-scale,
                       default 1,1: Dassl's 0.08…1 crop is made for photos the object fills; here
                       a small object sits anywhere in 32 px and only ~30 % of such crops hold all
-                      of it). Under mpirun the runs are spread over the ranks (each run is
-                      a one-process train, so its result does not depend on the rank count); runs
-                      already done with the same settings, model and world files are kept. Writes DIR/<method>/seed<S>/
+                      of it). Under mpirun the ranks form groups of --ranks-per-run K consecutive
+                      ranks (default 1) and whole runs are spread over the groups, longest first;
+                      each run is a train over its group's ranks, so its result does not depend
+                      on K or on the rank count; runs already done with the same settings, model
+                      and world files are kept. Writes DIR/<method>/seed<S>/
                       (each run's log.txt, metrics.jsonl, prompts.safetensors, results.json) and
                       DIR/results.json, table.txt, chart.svg, curves.svg.
             """)
@@ -76,6 +78,9 @@ struct WorldCommand: Command {
     @Option(valueName: "m1,m2,...", help: "compare: only these of the comparison's methods") var methods: CommaSeparated<String>?
     @Option(help: "compare: area fraction range of the random resized crop") var cropScale = CropScale(1.0...1.0)
     @Option(valueName: "LR", help: "compare: prompt learning rate (the regulator's is a tenth)") var promptLR: Double = 0.01
+    @Option(valueName: "K", help: "compare: ranks that run each run together (groups of K consecutive ranks; the job's size must be a multiple of K)",
+            in: 1...1_000_000)
+    var ranksPerRun: Int = 1
 
     func validate() throws {
         switch subcommand {
@@ -178,9 +183,16 @@ struct WorldCommand: Command {
         sweep.epochs = epochs
         sweep.gramSteps = gramSteps
         sweep.cropScale = cropScale.range
+        sweep.ranksPerRun = ranksPerRun
+        let ranksPerRun = self.ranksPerRun
         try launch { communicator in
+            // Every rank finds this before any collective, so the job ends cleanly with 64.
+            guard communicator.size % ranksPerRun == 0 else {
+                throw SettingError(description: "--ranks-per-run \(ranksPerRun) needs a job size that is a multiple of \(ranksPerRun); this job has \(communicator.size) rank(s)")
+            }
             if communicator.rank == 0 {
-                print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(communicator.size) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/\(sweep.configName)/seed<S>/log.txt (new classes: test_new/…)")
+                let groups = communicator.size / ranksPerRun
+                print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(groups) group(s) of \(ranksPerRun) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/\(sweep.configName)/seed<S>/log.txt (new classes: test_new/…)")
                 fflush(nil)
             }
             let report = try sweep.run(communicator: communicator) { print($0); fflush(nil) }

@@ -63,6 +63,30 @@ import TestSupport
         }
     }
 
+    /// One task per step, the official algorithm: the ranks split each step's images and class
+    /// prompts (4 images, 3 classes; at -np 3 blocks of 2+1+1 images and 1+1+1 classes), and
+    /// every method writes the prompts and checkpoints of one process, byte for byte.
+    @Test(arguments: [("coop", []), ("vpt", []), ("ivlp", []), ("promptsrc", []), ("prometar", []),
+                      ("prometar", ["--set", "first_order=true"])])
+    func oneRunsStepSplitOverRanksWritesTheBytesOfOneProcess(_ method: String, _ settings: [String]) throws {
+        var reference: [String: Data] = [:]
+        for ranks in 1...3 {
+            let out = Self.output()
+            var command = [binary, "train", "--model", fixture("tiny-clip"), "--split", Self.data + "/split_zhou_TinyShapes.json",
+                           "--method", method, "--output", out, "--shots", "4", "--batch-size", "4", "--max-steps", "2",
+                           "--checkpoint-every", "1", "--log-every", "1", "--no-eval"] + settings
+            if method != "coop" { command += ["--set", "n_ctx_vision=2", "--set", "depth_vision=2"] }
+            if method != "coop" && method != "vpt" { command += ["--set", "n_ctx_text=2", "--set", "depth_text=2"] }
+            let r = try mpirun(ranks, command)
+            #expect(r.status == 0, "\(method) -np \(ranks): \(r)")
+            for file in ["prompts.safetensors", "checkpoints/step-1.safetensors", "checkpoints/step-2.safetensors"] {
+                let data = try #require(Self.bytes(out + "/" + file), "\(method) -np \(ranks): no \(file)")
+                if let ref = reference[file] { #expect(data == ref, "\(method) -np \(ranks): \(file) differs from -np 1") } else { reference[file] = data }
+            }
+            try? FileManager.default.removeItem(atPath: out)
+        }
+    }
+
     @Test func resumedRunEndsIdenticalToAnUninterruptedOne() throws {
         let whole = Self.output(), split = Self.output()
         #expect(try mpirun(2, job(whole, steps: 3)).status == 0)

@@ -27,6 +27,10 @@ struct BenchCommand: Command {
             scaling — weak scaling of ProMetaR under mpirun: launches -np 1 and -np 2 (T = ranks ×
             K tasks per step, random weights, one BLAS thread per rank) and prints tasks/s, the
             efficiency 1 → 2 ranks and the share of a step spent combining meta-gradients.
+            With --strong: one run's step (T = 1) of --method with the images and class prompts
+            split over the ranks as train splits them, at each of --ranks (default 1,2); prints
+            seconds per step, the speedups, and whether the parameters after the steps are
+            identical at every rank count (the command fails if they are not).
             """)
 
     enum Benchmark: String, EnumeratedOptionValue {
@@ -63,12 +67,23 @@ struct BenchCommand: Command {
     @Option(help: "timed steps per rank count (scaling)", in: 1...10_000) var steps: Int = 2
     @Option(valueName: "K", help: "tasks per rank in a step (scaling)", in: 1...1024) var tasksPerRank: Int = 1
     @Flag(help: "first-order ProMetaR (scaling)") var firstOrder = false
+    @Flag(help: "strong scaling: one run's step split over the ranks (scaling)") var strong = false
+    @Option(help: "the method (scaling --strong)") var method: StrongScalingBenchmark.Method = .prometar
+    @Option(valueName: "LIST", help: "rank counts, comma-separated, the first the baseline (scaling --strong)") var ranks: String = "1,2"
     @Flag(help: "run as one rank of the scaling job (scaling launches these under mpirun)") var worker = false
 
     func validate() throws {
+        if strong && (rankCounts == nil || rankCounts!.isEmpty) {
+            throw UsageError("--ranks must be positive rank counts separated by commas, got '\(ranks)'")
+        }
         if benchmark == .step && batch < 2 {
             throw UsageError("--batch must be at least 2 for step (a query class and a support class), got \(batch)")
         }
+    }
+
+    var rankCounts: [Int]? {
+        let counts = ranks.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return counts.allSatisfy { ($0 ?? 0) >= 1 } ? counts.map { $0! } : nil
     }
 
     func run() throws {
@@ -87,6 +102,16 @@ struct BenchCommand: Command {
                                                       "--threads", "\(threading.threads)", "--repeats", "\(bench.repeats)"])
             case .second: try bench.run(firstOrder: false)
             case .first: try bench.run(firstOrder: true)
+            }
+        case .scaling where strong:
+            let bench = StrongScalingBenchmark(configuration: model.configuration, method: method, steps: steps, batch: batch,
+                                               classes: classes, firstOrder: firstOrder)
+            if worker {
+                try bench.runWorker()
+            } else {
+                try StrongScalingBenchmark.launch(ranks: rankCounts!, arguments: [
+                    "--model", model.rawValue, "--method", method.rawValue, "--steps", "\(steps)", "--batch", "\(batch)",
+                    "--classes", "\(classes)"] + (firstOrder ? ["--first-order"] : []))
             }
         case .scaling:
             let bench = ScalingBenchmark(configuration: model.configuration, steps: steps, tasksPerRank: tasksPerRank, firstOrder: firstOrder)

@@ -73,34 +73,49 @@ struct ScalingBenchmark {
     /// Launches `mpirun -np 1` and `-np 2` of the worker and prints tasks/s, weak-scaling
     /// efficiency and the reduction's share of a step.
     static func launch(arguments: [String]) throws {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        guard let mpirun = path.split(separator: ":").map({ "\($0)/mpirun" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw BenchmarkError(description: "mpirun not found (apt-get install openmpi-bin)")
-        }
         var results: [Int: (rate: Double, share: Double, wait: Double, line: String)] = [:]
         for ranks in [1, 2] {
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: mpirun)
-            child.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "--bind-to", "core:overload-allowed", "-np", "\(ranks)",
-                              exe, "bench", "scaling", "--worker"] + arguments
-            let out = Pipe()
-            child.standardOutput = out
-            try child.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            child.waitUntilExit()
-            guard child.terminationStatus == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SCALING") }) else {
-                throw BenchmarkError(description: "bench scaling with \(ranks) rank(s) failed:\n\(text)")
+            let text = try runUnderMPI(ranks: ranks, arguments: ["bench", "scaling", "--worker"] + arguments)
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SCALING") }) else {
+                throw BenchmarkError(description: "bench scaling with \(ranks) rank(s) printed no result:\n\(text)")
             }
-            let fields = Dictionary(uniqueKeysWithValues: line.split(separator: " ").dropFirst().map { f -> (String, String) in
-                let kv = f.split(separator: "=")
-                return (String(kv[0]), String(kv[1]))
-            })
+            let fields = Self.fields(line)
             results[ranks] = (Double(fields["tasks_per_second"]!)!, Double(fields["reduction_share"]!)!, Double(fields["wait_share"]!)!, String(line))
             print(line)
         }
         let efficiency = results[2]!.rate / (2 * results[1]!.rate)
         print(String(format: "weak scaling efficiency 1 → 2 ranks: %.1f%%; combining meta-gradients (packing, fixed point, all-reduce): %.2f%% of a step; waiting for the slower rank before it: %.2f%% (2 ranks)",
                      100 * efficiency, 100 * results[2]!.share, 100 * results[2]!.wait))
+    }
+
+    /// This executable with `arguments` under `mpirun -np ranks` (one core each where there are
+    /// enough); its standard output.
+    static func runUnderMPI(ranks: Int, arguments: [String]) throws -> String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard let mpirun = path.split(separator: ":").map({ "\($0)/mpirun" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw BenchmarkError(description: "mpirun not found (apt-get install openmpi-bin)")
+        }
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: mpirun)
+        child.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "--bind-to", "core:overload-allowed", "-np", "\(ranks)", exe]
+            + arguments
+        let out = Pipe()
+        child.standardOutput = out
+        try child.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        guard child.terminationStatus == 0 else {
+            throw BenchmarkError(description: "\(arguments.prefix(2).joined(separator: " ")) with \(ranks) rank(s) failed (exit \(child.terminationStatus)):\n\(text)")
+        }
+        return text
+    }
+
+    /// The `key=value` fields of a result line after its tag.
+    static func fields(_ line: Substring) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: line.split(separator: " ").dropFirst().map { f -> (String, String) in
+            let kv = f.split(separator: "=", maxSplits: 1)
+            return (String(kv[0]), String(kv[1]))
+        })
     }
 }

@@ -151,10 +151,13 @@ public enum ProMetaR {
     ///   - reduction: which tasks this process computes and how their meta-gradients are
     ///     averaged: all of them in task order in one process, a share of them and the
     ///     fixed-point mean over the ranks of a job.
+    ///   - taskModel: the model the tasks run on (nil: `model`) — the same model with its
+    ///     forward passes shared by this rank's task group instead of all the step's ranks.
     /// - Throws: ``StepError`` for a task whose meta loss is not finite; the reduction's errors.
     public static func step(model: PromptedModel, batch: LabelledBatch, textTarget: Tensor, state: inout ProMetaRState,
                             draws: [MetaTaskDraws], configuration c: ProMetaRConfiguration,
-                            promptLR: Double, regulatorLR: Double, reduction: any TaskReduction = TaskOrderedMean()) throws -> StepReport {
+                            promptLR: Double, regulatorLR: Double, reduction: any TaskReduction = TaskOrderedMean(),
+                            taskModel: PromptedModel? = nil) throws -> StepReport {
         let (stage1, targets) = stageOne(model: model, batch: batch, textTarget: textTarget, state: &state,
                                          configuration: c, promptLR: promptLR)
         var scalars = stage1Scalars(stage1)
@@ -163,7 +166,7 @@ public enum ProMetaR {
         var tasks: [MetaGradients] = [], local: [[String: Tensor]] = []
         for t in reduction.tasks(of: draws.count) {
             // Each task's graph is released as soon as its meta-gradients are out.
-            var g = metaGradients(model: model, batch: batch, targets: targets, prompts: state.prompts, regulator: state.regulator,
+            var g = metaGradients(model: taskModel ?? model, batch: batch, targets: targets, prompts: state.prompts, regulator: state.regulator,
                                   draws: draws[t], configuration: c).detached()
             guard g.loss.scalar.isFinite else { throw StepError("meta loss is \(StepError.shown(g.loss.scalar)) in task \(t)") }
             var values = g.prompts.merging(g.regulator) { a, _ in a }

@@ -51,6 +51,6 @@ public struct ProMetaRMethod: PromptMethod {
         let draws = context.draws ?? draws(labels: batch.labels, stream: context.stream)
         return try ProMetaR.step(model: model, batch: batch, textTarget: target, state: &state, draws: draws, configuration: configuration,
                                  promptLR: context.learningRate("prompts"), regulatorLR: context.learningRate("regulator"),
-                                 reduction: context.reduction).scalars
+                                 reduction: context.reduction, taskModel: context.taskModel).scalars
     }
 }

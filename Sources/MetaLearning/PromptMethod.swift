@@ -14,14 +14,19 @@ public struct StepContext {
     /// Which of the step's virtual tasks this process computes and how their meta-gradients
     /// are averaged (ProMetaR, GRAM); methods without tasks compute the whole step.
     public var reduction: any TaskReduction
+    /// The model ProMetaR's virtual tasks run on, when the reduction gives them to groups of
+    /// the ranks that share the step (the model sharded over this rank's task group); nil: the
+    /// step's model.
+    public var taskModel: (any PromptedModel)?
 
     public init(textTarget: Tensor?, stream: RandomStream, learningRates: [String: Double], draws: [MetaTaskDraws]? = nil,
-                reduction: any TaskReduction = TaskOrderedMean()) {
+                reduction: any TaskReduction = TaskOrderedMean(), taskModel: (any PromptedModel)? = nil) {
         self.textTarget = textTarget
         self.stream = stream
         self.learningRates = learningRates
         self.draws = draws
         self.reduction = reduction
+        self.taskModel = taskModel
     }
 
     func learningRate(_ group: String) -> Double {

@@ -112,7 +112,11 @@ public final class GRAMTrainer {
         var clusterStream = RandomStream(seed: UInt64(o.seed), Self.domainPurpose)
         let structure = DomainStructure(imageFeatures: imageRows, textFeatures: textRows, captions: pairs.map(\.caption),
                                         domainCount: o.domains, classesPerDomain: o.classesPerDomain, stream: &clusterStream)
-        log.say("gram: \(pairs.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step, images and class prompts split over \(communicator.size) rank(s)")
+        // The tasks go to task groups of the ranks; each task's forward and backward passes are
+        // split over its group (images and class prompts, see `CLIPClassifier`), and the tasks'
+        // mean is the fixed-point one, so the bits do not depend on the rank count.
+        let reduction = try TaskGroups(run: communicator, taskCount: o.tasksPerStep), group = CommunicatorGroup(reduction.group)
+        log.say("gram: \(pairs.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step over \(reduction.groupCount) group(s) of \(reduction.group.size) rank(s), each task's images and class prompts split over its group")
 
         // 3. Meta-training.
         try MethodFactory.validate(o.method, for: model.configuration)
@@ -126,10 +130,6 @@ public final class GRAMTrainer {
             log.say(String(format: "lr %@: %d warm-up step(s) at %.3g, then a cosine from %.3g to 0 over %d step(s)",
                            group, s.warmupSteps, s.warmupLR, s.baseLR, s.steps - s.warmupSteps))
         }
-        // Every rank takes part in every task: each task's forward and backward passes are split
-        // over the ranks (images and class prompts, see `CLIPClassifier`), and the tasks' mean
-        // is the fixed-point one, so the bits do not depend on the rank count.
-        let reduction = CommunicatorMean(LocalCommunicator()), group = CommunicatorGroup(communicator)
         try loop.run(from: start, step: { step in
             /// Task t of this step, from the stream (seed, "gram", step, t) whichever rank builds it.
             func task(_ t: Int) throws -> GRAMTask {

@@ -108,9 +108,9 @@ public struct TrainingError: Error, CustomStringConvertible {
 /// of every step: the classifier is sharded over them (``CommunicatorGroup``), so each forward
 /// and backward pass of either tower runs on this rank's block of the images and of the class
 /// prompts, and the gradients are summed over the ranks in fixed point — every method, both
-/// orders of ProMetaR, with the same bits at any rank count. ProMetaR's T virtual tasks run one
-/// after the other, every rank taking part in each, and are averaged in fixed point
-/// (``CommunicatorMean`` over this process alone). Every rank applies the same update and the
+/// orders of ProMetaR, with the same bits at any rank count. ProMetaR's T virtual tasks go to
+/// ``TaskGroups`` of the ranks (gcd(T, ranks) groups, each task's passes split over its group)
+/// and are averaged in fixed point. Every rank applies the same update and the
 /// parameters stay replicated without broadcasts. Random draws are keyed by (seed, purpose,
 /// epoch or step, sample or task), never by rank.
 public final class Trainer {
@@ -153,6 +153,8 @@ public final class Trainer {
                                             gramInitialisation: try o.initialisation.map { try SafeTensorsFile(path: $0) })
         let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: data.classnames)
             .sharded(over: CommunicatorGroup(communicator))
+        let reduction = try TaskGroups(run: communicator, taskCount: max(o.tasksPerStep, 1))
+        let taskClassifier = reduction.groupCount == 1 ? classifier : classifier.sharded(over: CommunicatorGroup(reduction.group))
         let textTarget = MethodFactory.needsTextTarget(o.method)
             ? classifier.frozenTextTarget(templateTokens: CLIPClassifier.templateTokens(tokenizer: tokenizer, classNames: data.classnames,
                                                                                     templates: o.method.textTargetTemplates)) : nil
@@ -180,11 +182,10 @@ public final class Trainer {
         case .written(let path): log.say("few-shot lists: sampled as CoOp does and saved to \(path) (CoOp's split_fewshot cache, beside the data)")
         case .notWritten(let path, let reason): log.say("few-shot lists: sampled as CoOp does; not saved to \(path) (\(reason)), so every run samples them again")
         }
-        log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, \(o.tasksPerStep) task(s)/step, images and class prompts split over \(communicator.size) rank(s), seed \(o.seed)")
+        log.say("\(o.method.method): \(data.classnames.count) classes, \(train.count) training images, batch \(o.batchSize), \(stepsPerEpoch) steps/epoch, \(totalSteps) steps, images and class prompts split over \(communicator.size) rank(s), \(o.tasksPerStep) task(s)/step over \(reduction.groupCount) group(s) of \(reduction.group.size) rank(s), seed \(o.seed)")
 
         var images: [String: RGBImage] = [:]  // decoded once; few-shot sets are small
         var order: (epoch: Int, permutation: [Int]) = (-1, [])
-        let reduction = CommunicatorMean(LocalCommunicator())
         let clock = ContinuousClock(), began = clock.now
         try loop.run(from: start, step: { step in
             let epoch = step / stepsPerEpoch, index = step % stepsPerEpoch
@@ -203,7 +204,7 @@ public final class Trainer {
             let batch = LabelledBatch(pixels: Tensor(shape: [members.count, 3, s, s], values: pixels), labels: members.map { train[$0].label })
             let rates = schedules.mapValues { $0.lr(epoch: epoch) }
             let context = StepContext(textTarget: textTarget, stream: RandomStream(seed: UInt64(o.seed), Self.taskPurpose, UInt64(step)),
-                                      learningRates: rates, reduction: reduction)
+                                      learningRates: rates, reduction: reduction, taskModel: taskClassifier)
             let losses = try method.step(model: classifier, batch: batch, context: context)
             // After the epoch's last batch, as Dassl's `batch_idx + 1 == num_batches`
             // (PromptSRC's aggregation, trainers/promptsrc.py:320), before its checkpoint.

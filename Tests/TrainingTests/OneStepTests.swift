@@ -33,15 +33,16 @@ import Training
     }
 
     /// `steps` steps of T tasks through `reduction`; the state's tensors and the losses of each step.
-    static func run(steps: Int = 2, tasks: Int, reduction: any TaskReduction,
-                    group: any ShardGroup = SingleProcessGroup.shared) throws -> ([String: [Float]], [[String: Float]]) {
+    static func run(steps: Int = 2, tasks: Int, reduction: any TaskReduction, group: any ShardGroup = SingleProcessGroup.shared,
+                    taskGroup: (any ShardGroup)? = nil) throws -> ([String: [Float]], [[String: Float]]) {
         var (method, unsharded, batch, target) = try setup()
-        let classifier = unsharded.sharded(over: group)
+        let classifier = unsharded.sharded(over: group), taskClassifier = taskGroup.map { unsharded.sharded(over: $0) }
         method.configuration.tasksPerStep = tasks
         var losses: [[String: Float]] = []
         for step in 0..<steps {
             let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, Trainer.taskPurpose, UInt64(step)),
-                                      learningRates: ["prompts": 0.0025, "regulator": 0.00025], reduction: reduction)
+                                      learningRates: ["prompts": 0.0025, "regulator": 0.00025], reduction: reduction,
+                                      taskModel: taskClassifier)
             losses.append(try method.step(model: classifier, batch: batch, context: context))
         }
         var state = method.parameters.mapValues(\.storage)
@@ -101,15 +102,18 @@ import Training
     /// Images and class prompts split over the ranks of a run (the ranks as threads, a real
     /// `Communicator`): 2 and 3 ranks, and 7 — more ranks than the 6 images and 3 classes, so
     /// some ranks hold no image and most no class. Every rank of every job ends with the bits
-    /// of one process, second order, at one task and at two (the tasks one after the other,
-    /// every rank taking part in each).
+    /// of one process, second order, at one, two and four tasks: the tasks in ``TaskGroups``
+    /// (T = 2 over 2 ranks: a task per rank; over 3 and 7: every rank in each task; T = 4 over
+    /// 2: two tasks per rank; over 6: two groups of 3 ranks), each task split over its group.
     @Test func aStepShardedOverARunsRanksIsTheOneProcessStep() throws {
         BLAS.setThreadCount(1)
-        for tasks in [1, 2] {
-            let (plain, plainLosses) = try Self.run(tasks: tasks, reduction: CommunicatorMean(LocalCommunicator()))
-            for ranks in [2, 3, 7] {
+        for (tasks, rankCounts) in [(1, [2, 3, 7]), (2, [2, 3, 4]), (4, [2, 6])] {
+            let (plain, plainLosses) = try Self.run(tasks: tasks, reduction: TaskGroups(run: LocalCommunicator(), taskCount: tasks))
+            for ranks in rankCounts {
                 let job = try inProcessJob(ranks: ranks) { communicator in
-                    try Self.run(tasks: tasks, reduction: CommunicatorMean(LocalCommunicator()), group: CommunicatorGroup(communicator))
+                    let reduction = try TaskGroups(run: communicator, taskCount: tasks)
+                    return try Self.run(tasks: tasks, reduction: reduction, group: CommunicatorGroup(communicator),
+                                        taskGroup: CommunicatorGroup(reduction.group))
                 }
                 for (rank, (state, losses)) in job.enumerated() {
                     let differing = plain.keys.sorted().filter { state[$0] != plain[$0] }

@@ -37,7 +37,8 @@ struct StrongScalingBenchmark {
             [49406] + Array(repeating: 343, count: c.textTokens) + [1000 + k % 40_000, 2000 + k / 40_000, 269, 49407]
                 + Array(repeating: 0, count: 77 - c.textTokens - 5)
         }
-        let classifier = CLIPClassifier(model: model, classTokens: tokens).sharded(over: CommunicatorGroup(comm))
+        let group = CommunicatorGroup(comm)
+        let classifier = CLIPClassifier(model: model, classTokens: tokens).sharded(over: group)
         let target = Tensor.normal([classes, configuration.projectionWidth], stream: &stream).l2Normalized()
         let pixels = Tensor.normal([batch, 3, configuration.imageSize, configuration.imageSize], stream: &stream)
         let labelled = LabelledBatch(pixels: pixels, labels: (0..<batch).map { $0 % 2 })
@@ -56,8 +57,8 @@ struct StrongScalingBenchmark {
             learner = PromptTuning(name: c.method, prompts: prompts, optimizer: c.promptOptimizer.sgd,
                                    textRegWeight: c.textRegWeight, imageRegWeight: c.imageRegWeight)
         }
-        // Train's reduction: every task on every rank, averaged in fixed point.
-        let reduction = CommunicatorMean(LocalCommunicator())
+        // Train's reduction: at T = 1 one task group of all ranks.
+        let reduction = try TaskGroups(run: comm, taskCount: 1)
         func step(_ step: Int) throws {
             let context = StepContext(textTarget: target, stream: RandomStream(seed: 1, Trainer.taskPurpose, UInt64(step)),
                                       learningRates: ["prompts": 0.0025, "regulator": 0.00025], reduction: reduction)
@@ -65,13 +66,19 @@ struct StrongScalingBenchmark {
         }
         try step(0)  // warm-up
         try comm.barrier()
+        let before = group.traffic
         let clock = ContinuousClock(), start = clock.now
         for s in 1...steps { try step(s) }
         try comm.barrier()
         let seconds = (clock.now - start).seconds
         if comm.rank == 0 {
-            print(String(format: "STRONG ranks=%d seconds_per_step=%.3f parameters=%@", comm.size, seconds / Double(steps),
-                         Self.hash(learner.parameters)))
+            // Per step, what rank 0 contributed to each kind of collective.
+            let traffic = ["gather", "max", "sum"].map { kind -> String in
+                let now = group.traffic[kind] ?? .init(), then = before[kind] ?? .init()
+                return String(format: "%@_calls=%d %@_bytes=%d", kind, (now.calls - then.calls) / steps, kind, (now.bytes - then.bytes) / steps)
+            }
+            print(String(format: "STRONG ranks=%d seconds_per_step=%.3f parameters=%@ ", comm.size, seconds / Double(steps),
+                         Self.hash(learner.parameters)) + traffic.joined(separator: " "))
         }
         try (comm as? MPICommunicator)?.finalize()
     }

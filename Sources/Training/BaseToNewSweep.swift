@@ -143,7 +143,7 @@ public struct BaseToNewSweep {
             // CoOp's ZeroshotCLIP runs are evaluation-only: the test block, no training lines.
             let log = try RunLog(directory: dir, enabled: true, echo: false)
             let evaluation = try Evaluator(modelDirectory: modelDirectory)
-            try Trainer.evaluate(evaluation, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
+            try Trainer.evaluate(evaluation, communicator: local, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
                                  fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
                                  newClassOutput: newDir, echo: false)
         case .train(let method, let config):

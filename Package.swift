@@ -38,9 +38,10 @@ let package = Package(
         // CLIP as MetaLearning's PromptedModel (class prompts, frozen targets), method
         // configuration and construction, a model directory loaded (CLIPBundle).
         .target(name: "CLIPAdapter", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets"]),
-        // Evaluation and reports: test accuracy with template, ensemble or learned prompts,
-        // Dassl's log lines and results files, base-to-new summaries, tables and SVG charts.
-        .target(name: "Evaluation", dependencies: ["AutoDiff", "TensorIO", "CLIP", "Datasets", "CLIPAdapter"]),
+        // Evaluation and reports: test accuracy with template, ensemble or learned prompts (the
+        // test images split over the ranks of a job), Dassl's log lines and results files,
+        // base-to-new summaries, tables and SVG charts.
+        .target(name: "Evaluation", dependencies: ["AutoDiff", "TensorIO", "CLIP", "Datasets", "CLIPAdapter", "Distributed"]),
         // Training runs: the loop shared by every run (resume, checkpoints, logs), prompt
         // training, GRAM meta-training, the task reduction over ranks, the base-to-new sweep.
         .target(name: "Training", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets", "Distributed", "CLIPAdapter", "Evaluation"]),
@@ -63,7 +64,8 @@ let package = Package(
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "AutoDiff", "TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "CLIPAdapter", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
         .testTarget(name: "CLIPAdapterTests", dependencies: ["CLIPAdapter", "MetaLearning", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIPAdapter", "CLIP", "Datasets", "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIPAdapter", "CLIP", "Datasets", "Distributed", "AutoDiff", "TensorIO",
+                                                            "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "CLIPAdapter", "MetaLearning", "CLIP", "Datasets", "Distributed",
                                                           "AutoDiff", "TensorIO", "TestSupport"]),
         .testTarget(name: "PretrainingTests", dependencies: ["Pretraining", "Training", "CLIP", "Datasets", "Distributed", "AutoDiff", "TestSupport"]),

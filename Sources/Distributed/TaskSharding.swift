@@ -1,6 +1,7 @@
-/// How a step's tasks are split over ranks: contiguous blocks of `slotsPerRank` tasks, the
-/// last ranks possibly short or empty. Every rank exchanges `slotsPerRank` slots, so gathered
-/// buffers line up as task 0, 1, …, count−1 followed by padding.
+/// How a step's tasks (or an evaluation's batches) are split over ranks: contiguous blocks of
+/// `slotsPerRank` tasks, the last ranks possibly short or empty. Every rank exchanges
+/// `slotsPerRank` slots, so gathered buffers line up as task 0, 1, …, count−1 followed by
+/// padding.
 public struct TaskSharding: Sendable, Equatable {
     public let taskCount: Int
     public let rankCount: Int

@@ -160,14 +160,12 @@ public struct BaseToNewSweep {
         switch run.kind {
         case .zeroShot(let template):
             // CoOp's ZeroshotCLIP runs are evaluation-only: the test block, no training lines.
-            // The evaluation is the group's rank 0's, as a trained run's final one.
-            if group.rank == 0 {
-                let log = try RunLog(directory: dir, enabled: true, echo: false)
-                let evaluation = try Evaluator(modelDirectory: modelDirectory)
-                try Trainer.evaluate(evaluation, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
-                                     fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
-                                     newClassOutput: newDir, echo: false)
-            }
+            // Every rank of the group evaluates its block of the test images; rank 0 writes.
+            let log = try RunLog(directory: dir, enabled: group.rank == 0, echo: false)
+            let evaluation = try Evaluator(modelDirectory: modelDirectory)
+            try Trainer.evaluate(evaluation, communicator: group, source: source, subset: .base, prompts: try EvaluationPrompts.checkedTemplate(template),
+                                 fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
+                                 newClassOutput: newDir, echo: false)
         case .train(let method, let config):
             try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: nil),
                         communicator: group).run()

@@ -36,6 +36,8 @@ public struct TrainingOptions: Sendable {
     public var initialisation: String? = nil
     /// Evaluate the trained classes on the test split at the end, as Dassl's `after_train`.
     public var evaluate = true
+    /// Images per forward pass of that evaluation.
+    public var evaluationBatchSize = 32
     /// After base training, where the new classes are evaluated as `eval --subsample new
     /// --output DIR` would (CoOp's `test_new` run); nil: not evaluated here.
     /// ``testNewDirectory(for:)`` gives the official layout's.
@@ -233,10 +235,12 @@ public final class Trainer {
         // either copy reads the base accuracy that follows.
         log.say("Finish training")
         log.say("Finished training")
-        if isRoot && o.evaluate {
+        if o.evaluate {
+            // Every rank evaluates its share of the test batches (the saved prompts exist on
+            // every rank: `save` ends with a barrier); rank 0 writes the lines and results.
             log.say("Deploy the last-epoch model")
             let promptsPath = (o.outputDirectory as NSString).appendingPathComponent("prompts.safetensors")
-            try Self.evaluate(Evaluator(loaded), source: o.source, subset: o.subsample,
+            try Self.evaluate(Evaluator(loaded, batchSize: o.evaluationBatchSize), communicator: communicator, source: o.source, subset: o.subsample,
                               prompts: try EvaluationPrompts.load(contentsOf: promptsPath, configuration: loaded.model.configuration),
                               fields: [("method", .string(o.method.method)), ("prompts", .string(promptsPath))],
                               log: log, outputDirectory: o.outputDirectory,
@@ -251,18 +255,23 @@ public final class Trainer {
     /// --subsample new --output DIR` records them (its own log.txt and results.json — CoOp's
     /// `test_new` run — so the `train_base` log ends with the base block the parser reads),
     /// and the new accuracy and harmonic mean also in this run's results.json.
-    /// - Returns: accuracy (%) by subset.
+    ///
+    /// Every rank of `communicator` calls it: the test images are split over the ranks
+    /// (``Evaluator/run(_:prompts:keepLogits:communicator:progress:)``, the same numbers at any
+    /// rank count) and rank 0 alone writes the files.
+    /// - Returns: accuracy (%) by subset, on every rank.
     @discardableResult
-    public static func evaluate(_ evaluation: Evaluator, source: DatasetSource, subset: ClassSubset, prompts: EvaluationPrompts,
-                                fields: [(String, JSONValue)], log: RunLog, outputDirectory: String,
+    public static func evaluate(_ evaluation: Evaluator, communicator: any Communicator, source: DatasetSource, subset: ClassSubset,
+                                prompts: EvaluationPrompts, fields: [(String, JSONValue)], log: RunLog, outputDirectory: String,
                                 newClassOutput: String?, echo: Bool = true) throws -> [ClassSubset: Double] {
         precondition(newClassOutput == nil || subset == .base, "new classes are evaluated after base training only, not after \(subset.rawValue)")
+        let isRoot = communicator.rank == 0
         var results = JSONObject()
         var accuracy: [ClassSubset: Double] = [:]
         /// Evaluates `part`, its Dassl lines to `target`, its numbers into this run's results.
         func run(_ part: ClassSubset, lines target: RunLog) throws -> (EvaluationSet, EvaluationResult) {
             let set = try EvaluationSet.load(source, split: .test, subset: part)
-            let result = try evaluation.run(set, prompts: prompts)
+            let result = try evaluation.run(set, prompts: prompts, communicator: communicator)
             for line in EvaluationRecord.lines(result, split: .test) { target.say(line) }
             accuracy[part] = result.metrics.accuracy
             results[part.rawValue] = .object(JSONObject([("accuracy", .double(result.metrics.accuracy)), ("error", .double(result.metrics.error)),
@@ -272,14 +281,17 @@ public final class Trainer {
         }
         _ = try run(subset, lines: log)
         if let newClassOutput {
-            let (set, result) = try run(.new, lines: try RunLog(directory: newClassOutput, enabled: true, echo: echo))
+            let (set, result) = try run(.new, lines: try RunLog(directory: newClassOutput, enabled: isRoot, echo: echo))
             let newResults = (newClassOutput as NSString).appendingPathComponent("results.json")
-            let json = EvaluationRecord.json(result, set: set, dataset: EvaluationRecord.datasetName(source), fields: fields)
-            try AtomicFile.write(json.serialized(pretty: true) + "\n", to: newResults)
+            if isRoot {
+                let json = EvaluationRecord.json(result, set: set, dataset: EvaluationRecord.datasetName(source), fields: fields)
+                try AtomicFile.write(json.serialized(pretty: true) + "\n", to: newResults)
+            }
             results["harmonic_mean"] = .double(EvaluationSummary(base: accuracy[.base]!, new: accuracy[.new]!).harmonicMean)
             results["new_results"] = .string(newResults)
         }
         for (key, value) in fields { results[key] = value }
+        guard isRoot else { return accuracy }
         try AtomicFile.write(JSONValue.object(results).serialized(pretty: true) + "\n",
                              to: (outputDirectory as NSString).appendingPathComponent("results.json"))
         return accuracy

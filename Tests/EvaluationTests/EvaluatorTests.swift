@@ -2,6 +2,7 @@ import AutoDiff
 import CLIP
 import CLIPAdapter
 import Datasets
+import Distributed
 import Evaluation
 import Foundation
 import TensorIO
@@ -26,7 +27,7 @@ import Testing
         let evaluation = try Self.evaluation.get()
         let set = try EvaluationSet.load(Self.tinyshapes)
         // Batch size 4 does not divide the 18 images: the last batch is partial.
-        let result = try evaluation.run(set, prompts: .template("a photo of a {}."), keepLogits: true)
+        let result = try evaluation.run(set, prompts: .template("a photo of a {}."), keepLogits: true, communicator: LocalCommunicator())
         let ref = try SafeTensorsFile(path: fixture("preprocess.safetensors"))
         let json = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: fixture("preprocess.json"))))
         #expect(try ref.entry("zero_shot_logits").shape == [18, 6])
@@ -46,6 +47,33 @@ import Testing
         #expect(result.metrics.correct == 3 && result.metrics.total == 18)
         let referencePredictions = Tensor(shape: [18, 6], values: expected).argmaxLastAxis()
         #expect(result.predictions == referencePredictions)
+    }
+
+    /// The 18 images in 5 batches of 4 (the last partial) over 1–7 ranks, each rank a thread
+    /// of one job: blocks 5 / 3+2 / 2+2+1 / 2+2+1+0 / 1+1+1+1+1 / 1+1+1+1+1+0 (two ranks
+    /// without a batch at 7). Every rank returns the one-process result, logits bit for bit,
+    /// and reports progress over its own block only.
+    @Test(arguments: [1, 2, 3, 4, 5, 7])
+    func resultOverRanksIsTheOneProcessResultBitForBit(_ ranks: Int) throws {
+        let evaluation = try Self.evaluation.get()
+        let set = try EvaluationSet.load(Self.tinyshapes)
+        let prompts = EvaluationPrompts.template("a photo of a {}.")
+        let single = try evaluation.run(set, prompts: prompts, keepLogits: true, communicator: LocalCommunicator())
+        let runs = try inProcessJob(ranks: ranks) { communicator in
+            nonisolated(unsafe) var reports: [[Int]] = []
+            let result = try evaluation.run(set, prompts: prompts, keepLogits: true, communicator: communicator) { reports.append([$0, $1]) }
+            let lean = try evaluation.run(set, prompts: prompts, communicator: communicator)  // predictions only
+            return (result.logits ?? [], result.predictions, lean.predictions, lean.metrics, reports)
+        }
+        let sharding = TaskSharding(taskCount: 5, rankCount: ranks)
+        for (rank, run) in runs.enumerated() {
+            #expect(run.0.map(\.bitPattern) == single.logits?.map(\.bitPattern), "rank \(rank) of \(ranks): logits")
+            #expect(run.1 == single.predictions && run.2 == single.predictions, "rank \(rank) of \(ranks): predictions")
+            #expect(run.3 == single.metrics, "rank \(rank) of \(ranks): metrics")
+            let images = sharding.tasks(ofRank: rank).map { min(4, 18 - 4 * $0) }
+            let expected = images.indices.map { [images[...$0].reduce(0, +), images.reduce(0, +)] }
+            #expect(run.4 == expected, "rank \(rank) of \(ranks): progress")
+        }
     }
 
     @Test func basePartIsTheFirstHalfOfTheLabelsAndNewIsRelabelled() throws {

@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 
 /// `metaprompt train` under real `mpirun`: the same run on 1–4 ranks gives byte-identical
-/// checkpoints and prompts; a resumed run ends byte-identical to an uninterrupted one; a
-/// killed rank ends the job with an error and leaves no partial file.
+/// checkpoints, prompts and final evaluation; a resumed run ends byte-identical to an
+/// uninterrupted one; a killed rank ends the job with an error and leaves no partial file.
 @Suite(.serialized) struct TrainUnderMPITests {
     let binary = metapromptExecutable()
 
@@ -34,16 +34,19 @@ import TestSupport
 
     static func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 
-    @Test func oneToFourRanksWriteByteIdenticalCheckpoints() throws {
+    /// The final evaluation's 9 base and 9 new test images in batches of 2 (5 batches: blocks
+    /// 3+2, 2+2+1 and 2+2+1+0 over 2–4 ranks) give the same lines and results files.
+    @Test func oneToFourRanksWriteByteIdenticalCheckpointsAndEvaluation() throws {
         var reference: [String: Data] = [:]
+        var evaluation: [String: String] = [:]
         for ranks in 1...4 {
             let out = Self.output()
-            let r = try mpirun(ranks, job(out, steps: 2, extra: ["--new-output", out + "-new"]))
+            let r = try mpirun(ranks, job(out, steps: 2, extra: ["--new-output", out + "-new", "--eval-batch-size", "2"]))
             #expect(r.status == 0, "-np \(ranks): \(r)")
             // Rank 0 alone reports progress.
             #expect(r.stdout.components(separatedBy: "\nstep ").count - 1 == 2, "\(r)")
-            // The final evaluation (rank 0): log.txt ends as Dassl's after_train, with the base
-            // block only; the new classes go to the test_new directory as `eval` writes them.
+            // The final evaluation: log.txt ends as Dassl's after_train, with the base block
+            // only; the new classes go to the test_new directory as `eval` writes them.
             let log = try String(contentsOfFile: out + "/log.txt", encoding: .utf8)
             #expect(log.contains("\nFinish training\nFinished training\nDeploy the last-epoch model\nEvaluate on the *test* set\n=> result\n* total: 9\n"), "\(log)")
             #expect(log.components(separatedBy: "* accuracy: ").count == 2 && log.split(separator: "\n").last!.hasPrefix("Elapsed: 0:00:"), "\(log)")
@@ -59,6 +62,16 @@ import TestSupport
             for file in ["prompts.safetensors", "checkpoints/step-1.safetensors", "checkpoints/step-2.safetensors"] {
                 let data = try #require(Self.bytes(out + "/" + file), "-np \(ranks): no \(file)")
                 if let ref = reference[file] { #expect(data == ref, "-np \(ranks): \(file) differs from -np 1") } else { reference[file] = data }
+            }
+            // The evaluation block of log.txt, both logs of the new classes and both results files,
+            // with this run's directory (recorded in them) in the same words.
+            let block = log.components(separatedBy: "Deploy the last-epoch model\n").last!.components(separatedBy: "Elapsed: ").first!
+            let texts = ["log.txt block": block, "new log.txt": newLog,
+                         "results.json": try String(contentsOfFile: out + "/results.json", encoding: .utf8),
+                         "new results.json": try String(contentsOfFile: out + "-new/results.json", encoding: .utf8)]
+            for (name, text) in texts {
+                let text = text.replacingOccurrences(of: out, with: "OUT")
+                if let ref = evaluation[name] { #expect(text == ref, "-np \(ranks): \(name) differs from -np 1") } else { evaluation[name] = text }
             }
         }
     }

@@ -28,6 +28,11 @@ struct EvalCommand: Command {
             Class prompts: zero-shot with one template (--template, the default) or the 60
             ImageNet templates (--ensemble), or learned prompts (--prompts).
 
+            Under mpirun the test images are split over the ranks in whole batches of
+            --batch-size (each rank a contiguous block of the batches, decoding only its own
+            images); rank 0 prints and writes everything, byte-identical to one process. The
+            closing line on stderr gives the images/s.
+
             With --summary BASE NEW, instead: the base-to-new harmonic mean 2·b·n/(b+n) of two
             results.json files (or directories holding one), evaluated with --subsample base and
             new; prints * base, * new, * HM (and appends them to DIR/log.txt, writes
@@ -89,15 +94,19 @@ struct EvalCommand: Command {
     func run() throws {
         if summary { return try runSummary() }
 
-        // The inputs first (exit 1), then the model.
         let directory = model!  // validate() requires it without --summary
+        try launch { communicator in try evaluate(modelDirectory: directory, communicator: communicator) }
+    }
+
+    /// The evaluation on every rank of the job, each its block of the test batches
+    /// (``Evaluator``); rank 0 prints, reports progress and writes every file.
+    func evaluate(modelDirectory directory: String, communicator: any Communicator) throws {
+        let isRoot = communicator.rank == 0
+        // The inputs first (exit 1), then the model.
         let source = try data.source()
         let subset = subsample, split = splitName
-        let averaging = ensembleMean
-        let template = self.template
-        let batchSize = self.batchSize
-        let output = self.output, logitsPath = saveLogits
-        if let logitsPath { try Self.requireDirectory(of: logitsPath, for: "--save-logits") }
+        let output = isRoot ? self.output : nil, logitsPath = saveLogits
+        if isRoot, let logitsPath { try Self.requireDirectory(of: logitsPath, for: "--save-logits") }
 
         let set = try EvaluationSet.load(source, split: split, subset: subset)
         threading.apply()
@@ -106,7 +115,7 @@ struct EvalCommand: Command {
         if let path = self.prompts {
             prompts = try EvaluationPrompts.load(contentsOf: path, configuration: evaluation.model.configuration)
         } else if ensemble {
-            prompts = .ensemble(templates: ImageNetTemplates.all, averaging: averaging)
+            prompts = .ensemble(templates: ImageNetTemplates.all, averaging: ensembleMean)
         } else {
             prompts = .template(template)
         }
@@ -114,15 +123,22 @@ struct EvalCommand: Command {
 
         let clock = ContinuousClock(), started = clock.now
         var lastReport = started
-        let result = try evaluation.run(set, prompts: prompts, keepLogits: logitsPath != nil) { done, all in
+        let ranks = communicator.size
+        let result = try evaluation.run(set, prompts: prompts, keepLogits: logitsPath != nil, communicator: communicator) { done, all in
             // Long runs (ImageNet on CPUs) report on stderr every 10 s; stdout stays the result.
+            // Rank 0 reports its own block; the others run at about its pace.
             let now = clock.now
-            guard now - lastReport >= .seconds(10), done < all else { return }
+            guard isRoot, now - lastReport >= .seconds(10), done < all else { return }
             lastReport = now
             let seconds = (now - started).seconds
             let rate = Double(done) / max(seconds, 1e-9)
-            writeToStandardError("eval: \(done)/\(all) images, \(String(format: "%.1f", rate)) images/s, ETA \(Int(Double(all - done) / rate)) s\n")
+            let share = ranks > 1 ? " of rank 0's block (\(set.items.count) on \(ranks) ranks)" : ""
+            writeToStandardError("eval: \(done)/\(all) images\(share), \(String(format: "%.1f", rate * Double(ranks))) images/s, ETA \(Int(Double(all - done) / rate)) s\n")
         }
+        guard isRoot else { return }
+        let seconds = (clock.now - started).seconds
+        writeToStandardError(String(format: "eval: %d images in %.2f s on %d rank%@: %.1f images/s\n", set.items.count, seconds, ranks,
+                                    ranks == 1 ? "" : "s", Double(set.items.count) / max(seconds, 1e-9)))
 
         try Self.emit(EvaluationRecord.lines(result, split: split, perClass: perClass), output: output)
 

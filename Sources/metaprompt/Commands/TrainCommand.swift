@@ -75,8 +75,9 @@ struct TrainCommand: Command {
         @Option(valueName: "DIR",
                 help: "after base training, also evaluate the new classes into DIR as 'metaprompt eval --subsample new --output DIR' would (log.txt and results.json there, CoOp's test_new run; this run's results.json gets new and harmonic_mean too). Default: the output directory with its train_base component replaced by test_new, when it has one; otherwise the new classes are left to 'metaprompt eval --subsample new', as base2new_test.sh does")
         var newOutput: String?
-        @Flag(help: "skip the final evaluation (by default rank 0 evaluates the test split on the trained classes, as Dassl's after_train; Dassl lines in log.txt, numbers in results.json)")
+        @Flag(help: "skip the final evaluation (by default the test split on the trained classes is evaluated, as Dassl's after_train, its batches split over the ranks; Dassl lines in log.txt, numbers in results.json)")
         var noEval = false
+        @Option(valueName: "B", help: "images per forward pass of the final evaluation", in: 1...65_536) var evalBatchSize: Int = 32
     }
 
     /// GRAM's meta-training options.
@@ -100,6 +101,7 @@ struct TrainCommand: Command {
             _ = try data.source()
             if fewShot.noEval && fewShot.newOutput != nil { throw UsageError("--new-output does not go with --no-eval") }
             if fewShot.newOutput != nil && fewShot.subsample != .base { throw UsageError("--new-output goes with --subsample base") }
+            if fewShot.noEval && fewShot.$evalBatchSize.isGiven { throw UsageError("--eval-batch-size does not go with --no-eval") }
         }
     }
 
@@ -126,6 +128,7 @@ struct TrainCommand: Command {
         var withInit = options
         withInit.initialisation = fewShot.initialisation
         withInit.evaluate = !fewShot.noEval
+        withInit.evaluationBatchSize = fewShot.evalBatchSize
         withInit.newClassOutput = fewShot.newOutput ?? TrainingOptions.testNewDirectory(for: options.outputDirectory)
         withInit.cropScale = cropScale
         withInit.keepCheckpoints = cadence.keepCheckpoints

@@ -153,7 +153,7 @@ public final class CLIPModel: @unchecked Sendable {
         }
         let pooled = x.layerNorm(weight: w("text.final_ln.weight"), bias: w("text.final_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("text.pooled", pooled)
-        return Tensor.matmul(pooled, w("text.projection"), transposeB: true, rowPhase: units.local.lowerBound).gatherUnits(units)
+        return Tensor.matmul(pooled, w("text.projection"), transposeB: true, rows: units.rows(perUnit: 1)).gatherUnits(units)
     }
 
     /// Projected image features (B, P), not normalised.
@@ -172,11 +172,11 @@ public final class CLIPModel: @unchecked Sendable {
                      "pixels must be (B, 3, \(s), \(s)), got \(pixels.shape)")
         precondition(trace == nil || group.size == 1, "a trace records one process's activations")
         let units = UnitSharding(total: pixels.shape[0], group: group)
-        let first = units.local.lowerBound, b = units.local.count
+        let b = units.local.count
         // A convolution with kernel = stride = patch is a matrix product over unfolded patches.
         let patches = Self.unfoldPatches(pixels.detached().slice(alongAxis: 0, units.local), patch: p)  // (B, G², 3·p·p)
         let tokens = Tensor.matmul(patches, w("vision.patch_embedding").reshaped([c.width, 3 * p * p]), transposeB: true,
-                                   rowPhase: first * g * g)
+                                   rows: units.rows(perUnit: g * g))
         let cls = w("vision.class_embedding").reshaped([1, 1, c.width]).broadcast(to: [b, 1, c.width])
         var x = Tensor.concatenate([cls, tokens], alongAxis: 1) + w("vision.position_embedding")
         let base = g * g + 1
@@ -201,7 +201,7 @@ public final class CLIPModel: @unchecked Sendable {
         let pooled = x
             .layerNorm(weight: w("vision.post_ln.weight"), bias: w("vision.post_ln.bias"), epsilon: c.layerNormEpsilon)
         trace?("vision.pooled", pooled)
-        return Tensor.matmul(pooled, w("vision.projection"), transposeB: true, rowPhase: first).gatherUnits(units)
+        return Tensor.matmul(pooled, w("vision.projection"), transposeB: true, rows: units.rows(perUnit: 1)).gatherUnits(units)
     }
 
     /// `exp(logit_scale) · norm(image) · norm(text)ᵀ`: (B, N).
@@ -226,14 +226,15 @@ public final class CLIPModel: @unchecked Sendable {
     /// pooled queries' rows of the attention mask, broadcastable to (N, H, 1, S + T).
     ///
     /// The N sequences are this rank's block of `units`: their matrix products run at the
-    /// rows they have in the whole product (`rowPhase`), and the shared rows' keys and values
+    /// rows they have in the whole product (`RowBlock`), and the shared rows' keys and values
     /// reach them through `replicated`, so their gradient is summed over every rank's units.
     func block(_ x: Tensor, after shared: Tensor? = nil, _ prefix: String, _ c: TowerConfiguration, pooling: [Int]? = nil,
                mask: Tensor?, sharedMask: Tensor? = nil, units: UnitSharding) -> (out: Tensor, shared: Tensor?) {
         let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
         precondition(n == units.local.count, "block of \(n) sequences for units \(units.local)")
-        // The global row of a per-unit tensor's first row (L rows per unit); 0 for the shared rows.
-        func phase(_ z: Tensor, perUnit: Bool) -> Int { perUnit ? units.local.lowerBound * z.shape[1] : 0 }
+        // Where a per-unit tensor's rows (L per unit) stand among every rank's; the shared rows
+        // are a whole product of their own.
+        func phase(_ z: Tensor, perUnit: Bool) -> RowBlock? { perUnit ? units.rows(perUnit: z.shape[1]) : nil }
         // The rows the block outputs, (N, L, W): every position, or the pooled one per sequence.
         func outputRows(_ z: Tensor) -> Tensor {
             guard let pooling else { return z }
@@ -242,7 +243,7 @@ public final class CLIPModel: @unchecked Sendable {
         }
         func project(_ part: String, _ input: Tensor, perUnit: Bool = true) -> Tensor {
             Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"),
-                          rowPhase: phase(input, perUnit: perUnit))
+                          rows: phase(input, perUnit: perUnit))
         }
         func split(_ z: Tensor) -> Tensor {  // (M, L, W) → (M, H, L, d)
             z.reshaped([z.shape[0], z.shape[1], heads, d]).permuted([0, 2, 1, 3])
@@ -253,11 +254,11 @@ public final class CLIPModel: @unchecked Sendable {
             let rows = phase(residual, perUnit: perUnit)
             // For L = 1 the layout (M, H, 1, d) is already (M, 1, H, d).
             let merged = l == 1 ? attended.reshaped([m, 1, width]) : attended.permuted([0, 2, 1, 3]).reshaped([m, l, width])
-            let y = residual + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"), rowPhase: rows)
+            let y = residual + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"), rows: rows)
             let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
-            var m2 = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"), rowPhase: rows)
+            var m2 = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"), rows: rows)
             m2 = c.activation == .quickGELU ? m2.quickGELU() : m2.gelu()
-            return y + Tensor.linear(m2, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"), rowPhase: rows)
+            return y + Tensor.linear(m2, weight: w(prefix + "mlp.fc2.weight"), bias: w(prefix + "mlp.fc2.bias"), rows: rows)
         }
         func ln1(_ z: Tensor) -> Tensor {
             z.layerNorm(weight: w(prefix + "ln1.weight"), bias: w(prefix + "ln1.bias"), epsilon: c.layerNormEpsilon)

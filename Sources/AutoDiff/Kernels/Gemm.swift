@@ -25,6 +25,9 @@ public enum BLAS {
     /// product), for benchmarks. Unsynchronised: meaningful when one thread runs the engine.
     nonisolated(unsafe) public static var flops = 0
 
+    /// The row tile of this BLAS's matrix products, as measured (see `RowAlignedProduct`).
+    public static var rowTile: Int? { RowAlignedProduct.rowTile }
+
     /// `C = op(A)·op(B)` straight through `cblas_sgemm` (row-major, C overwritten, not counted
     /// in ``flops``): the raw rate benchmarks compare the engine against.
     public static func sgemm(_ a: [Float], _ b: [Float], _ c: inout [Float], m: Int, n: Int, k: Int,
@@ -35,47 +38,67 @@ public enum BLAS {
     }
 }
 
+/// Where a matrix product's rows stand in a larger product whose rows are split over ranks:
+/// rows `start ..< start + M` of `total`.
+public struct RowBlock: Sendable, Equatable {
+    public var start: Int
+    public var total: Int
+    public init(start: Int, total: Int) {
+        precondition(start >= 0 && start <= total, "row block at \(start) of \(total)")
+        self.start = start
+        self.total = total
+    }
+}
+
 /// Rows of a matrix product whose bits do not depend on how many rows are multiplied at once.
 ///
 /// OpenBLAS computes C = A·B in tiles of rows; the bits of a row depend on its position within
 /// its tile, and the rows of a partial last tile go through other kernels (measured: OpenBLAS
-/// 0.3.21 on Zen, tiles of 24 rows). So the same image's rows, multiplied together with a
-/// different number of other images, come out different. `aligned` multiplies rows that stand
-/// at global row `phase` of a larger product as if they were part of it: they are placed at
-/// the same position within a tile as there, and the product is padded with zero rows to
-/// whole tiles — every row then goes through the full-tile kernel at its global position.
-/// The tile is measured once per process (`rowTile`).
+/// 0.3.21 on Zen, rows computed alike at positions 12 apart, other kernels for the last
+/// `total mod 12` rows). So the same image's rows, multiplied together with a different number
+/// of other images, come out different. `multiply` computes a block of rows of a larger product
+/// as the whole product would: the block is placed at its position within a tile (zero rows
+/// before it), and the call ends at a tile boundary — or, when the block reaches into the whole
+/// product's partial last tile, where the whole product ends (zero rows after the block), so
+/// those rows go through the same kernels. The whole product itself is one plain call.
+/// The tile is measured once per process, by running this very procedure on test blocks.
 enum RowAlignedProduct {
-    /// The smallest row count t for which rows at the same position modulo t of whole-tile
-    /// products agree bit for bit, measured on this BLAS; nil if no candidate does.
+    /// The smallest row count t for which `multiply` reproduces every test block of two whole
+    /// products (777 rows, and 5, below any tile) bit for bit, for both layouts of B; nil if no
+    /// candidate does.
     static let rowTile: Int? = {
-        let (k, n, reference) = (67, 45, 768)  // 768 rows: a multiple of every candidate
+        let (k, n) = (67, 45)
         var stream: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Float {
             stream = stream &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(Int64(bitPattern: stream >> 11) % 2001 - 1000) / 1000
         }
-        let a = (0..<(reference * k)).map { _ in next() }, b = (0..<(k * n)).map { _ in next() }
-        func product(_ rows: Range<Int>, transposeB: Bool) -> [Float] {
+        let a = (0..<(777 * k)).map { _ in next() }, b = (0..<(k * n)).map { _ in next() }
+        let tests: [(total: Int, blocks: [(Int, Int)])] = [
+            (777, [(0, 5), (0, 100), (7, 50), (100, 377), (390, 387), (760, 12), (769, 4), (770, 7), (13, 764)]),
+            (5, [(0, 3), (3, 2), (1, 1)]),
+        ]
+        func product(_ rows: Range<Int>, total: Int, transposeB: Bool, tile: Int?) -> [Float] {
             var c = [Float](repeating: 0, count: rows.count * n)
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { c in
-                        sgemm(a.baseAddress! + rows.lowerBound * k, b.baseAddress!, c.baseAddress!, m: rows.count, n: n, k: k,
-                              transposeA: false, transposeB: transposeB)
+                        multiply(a.baseAddress! + rows.lowerBound * k, b.baseAddress!, c.baseAddress!, m: rows.count, n: n, k: k,
+                                 transposeB: transposeB, block: RowBlock(start: rows.lowerBound, total: total), tile: tile)
                     }
                 }
             }
             return c
         }
-        let whole = [false, true].map { product(0..<reference, transposeB: $0) }
         candidates: for tile in [1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256] {
-            for (t, transposeB) in [false, true].enumerated() {
-                for (start, tiles) in [(0, 1), (tile, 2), (3 * tile, 1), (reference - 2 * tile, 2)] {
-                    let rows = start..<(start + tiles * tile)
-                    guard rows.upperBound <= reference else { continue }
-                    if product(rows, transposeB: transposeB) != Array(whole[t][(rows.lowerBound * n)..<(rows.upperBound * n)]) {
-                        continue candidates
+            for transposeB in [false, true] {
+                for (total, blocks) in tests {
+                    let whole = product(0..<total, total: total, transposeB: transposeB, tile: nil)
+                    for (start, count) in blocks {
+                        let rows = start..<(start + count)
+                        if product(rows, total: total, transposeB: transposeB, tile: tile) != Array(whole[(start * n)..<((start + count) * n)]) {
+                            continue candidates
+                        }
                     }
                 }
             }
@@ -84,20 +107,34 @@ enum RowAlignedProduct {
         return nil
     }()
 
-    /// C (M×N) = A·op(B) for the M rows of A that stand at global row `phase` of a product.
+    /// C (M×N) = A·op(B) for the M rows of A that are rows `block.start…` of a product.
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                         m: Int, n: Int, k: Int, transposeB: Bool, phase: Int) {
+                         m: Int, n: Int, k: Int, transposeB: Bool, block: RowBlock) {
+        multiply(a, b, c, m: m, n: n, k: k, transposeB: transposeB, block: block, tile: rowTile)
+    }
+
+    /// The same with an explicit tile; nil multiplies the rows on their own.
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                         m: Int, n: Int, k: Int, transposeB: Bool, block: RowBlock, tile: Int?) {
+        precondition(block.start + m <= block.total, "\(m) rows at \(block.start) of a \(block.total)-row product")
         guard m > 0, n > 0 else { return }
-        guard let tile = rowTile else {
-            return sgemm(a, b, c, m: m, n: n, k: k, transposeA: false, transposeB: transposeB)
-        }
-        let lead = phase % tile, rows = (lead + m + tile - 1) / tile * tile
+        guard let tile else { return sgemm(a, b, c, m: m, n: n, k: k, transposeA: false, transposeB: transposeB) }
+        // In the whole product's rows: the call covers first..<last.
+        let first = block.start / tile * tile, partial = block.total / tile * tile
+        let last = block.start + m > partial ? block.total : (block.start + m + tile - 1) / tile * tile
+        let lead = block.start - first, rows = last - first
         if lead == 0 && rows == m {
             return sgemm(a, b, c, m: m, n: n, k: k, transposeA: false, transposeB: transposeB)
         }
-        var paddedA = [Float](repeating: 0, count: rows * k), paddedC = [Float](repeating: 0, count: rows * n)
-        paddedA.withUnsafeMutableBufferPointer { pa in
-            (pa.baseAddress! + lead * k).update(from: a, count: m * k)
+        let paddedA = [Float](unsafeUninitializedCapacity: rows * k) { buffer, count in
+            let base = buffer.baseAddress!
+            base.initialize(repeating: 0, count: lead * k)
+            (base + lead * k).initialize(from: a, count: m * k)
+            (base + (lead + m) * k).initialize(repeating: 0, count: (rows - lead - m) * k)
+            count = rows * k
+        }
+        var paddedC = [Float](unsafeUninitializedCapacity: rows * n) { _, count in count = rows * n }
+        paddedA.withUnsafeBufferPointer { pa in
             paddedC.withUnsafeMutableBufferPointer { pc in
                 sgemm(pa.baseAddress!, b, pc.baseAddress!, m: rows, n: n, k: k, transposeA: false, transposeB: transposeB)
                 c.update(from: pc.baseAddress! + lead * n, count: m * n)

@@ -61,6 +61,11 @@ public struct UnitSharding: @unchecked Sendable {
     public var local: Range<Int> { block(group.rank) }
     /// The largest block (every rank exchanges that many slots).
     public var slots: Int { (total + group.size - 1) / group.size }
+
+    /// This rank's rows of a product with `perUnit` rows per unit, among every rank's.
+    public func rows(perUnit: Int) -> RowBlock {
+        RowBlock(start: local.lowerBound * perUnit, total: total * perUnit)
+    }
 }
 
 extension Tensor {

@@ -11,17 +11,17 @@ extension Tensor {
     /// Backward (C = AB): dA = dC·Bᵀ, dB = Aᵀ·dC, each again a `matmul` with flags, so the
     /// rule is differentiable; a shared matrix's gradient is summed over the batch.
     ///
-    /// `rowPhase`: the rows of `a` (a plain, untransposed matrix, or a batch of rows folded
-    /// into one) stand at that global row of a larger product whose rows are split over ranks;
-    /// each row then gets the bits it has there (see `RowAlignedProduct`), and so does the row
-    /// gradient dA of the backward rule.
+    /// `rows`: the rows of `a` (a plain, untransposed matrix, or a batch of rows folded into
+    /// one) are that block of a larger product whose rows are split over ranks; each row then
+    /// gets the bits it has there (see `RowAlignedProduct`), and so does the row gradient dA of
+    /// the backward rule.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false,
-                              transposeB: Bool = false, rowPhase: Int? = nil) -> Tensor {
+                              transposeB: Bool = false, rows: RowBlock? = nil) -> Tensor {
         precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
         // A batch of rows times one matrix is a single tall product: fold the batch in.
         if b.rank == 2 && a.rank > 2 && !transposeA {
             let k = a.shape[a.rank - 1]
-            let flat = matmul(a.reshaped([-1, k]), b, transposeB: transposeB, rowPhase: rowPhase)
+            let flat = matmul(a.reshaped([-1, k]), b, transposeB: transposeB, rows: rows)
             return flat.reshaped(Array(a.shape.dropLast()) + [flat.shape[1]])
         }
         let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
@@ -34,16 +34,16 @@ extension Tensor {
                      "matmul batch axes differ: \(a.shape) · \(b.shape)")
         let batch = batchA.isEmpty ? batchB : batchA
         let count = batch.product
-        precondition(rowPhase == nil || (batch.isEmpty && !transposeA), "matmul: a row phase needs a plain, untransposed left matrix, got \(a.shape)\(transposeA ? "ᵀ" : "")")
+        precondition(rows == nil || (batch.isEmpty && !transposeA), "matmul: a row block needs a plain, untransposed left matrix, got \(a.shape)\(transposeA ? "ᵀ" : "")")
         let strideA = batchA.isEmpty ? 0 : m * k, strideB = batchB.isEmpty ? 0 : k * n
         let storage = a.storage.withUnsafeBufferPointer { aa in
             b.storage.withUnsafeBufferPointer { bb in
                 makeStorage(count * m * n) { out in
                     if k == 0 { for i in 0..<(count * m * n) { out[i] = 0 }; return }
                     if m == 0 || n == 0 { return }
-                    if let rowPhase {
+                    if let rows {
                         return RowAlignedProduct.multiply(aa.baseAddress!, bb.baseAddress!, out, m: m, n: n, k: k,
-                                                          transposeB: transposeB, phase: rowPhase)
+                                                          transposeB: transposeB, block: rows)
                     }
                     for i in 0..<count {
                         sgemm(aa.baseAddress! + i * strideA, bb.baseAddress! + i * strideB, out + i * m * n,
@@ -60,13 +60,13 @@ extension Tensor {
             var da: Tensor?, db: Tensor?
             switch (transposeA, transposeB) {
             case (false, false):  // C = A B
-                if needs[0] { da = matmul(g, b, transposeB: true, rowPhase: rowPhase) }
+                if needs[0] { da = matmul(g, b, transposeB: true, rows: rows) }
                 if needs[1] { db = matmul(a, g, transposeA: true) }
             case (true, false):  // C = Aᵀ B
                 if needs[0] { da = matmul(b, g, transposeB: true) }
                 if needs[1] { db = matmul(a, g) }
             case (false, true):  // C = A Bᵀ
-                if needs[0] { da = matmul(g, b, rowPhase: rowPhase) }
+                if needs[0] { da = matmul(g, b, rows: rows) }
                 if needs[1] { db = matmul(g, a, transposeA: true) }
             case (true, true):  // C = Aᵀ Bᵀ
                 if needs[0] { da = matmul(b, g, transposeA: true, transposeB: true) }
@@ -78,9 +78,9 @@ extension Tensor {
 
     /// A fully connected layer, PyTorch `nn.Linear` semantics: `x·Wᵀ + b` with
     /// `weight` (out, in), `bias` (out), `x` (…, in) → (…, out).
-    /// `rowPhase`: as for `matmul`, the global row of x's first row.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, rowPhase: Int? = nil) -> Tensor {
-        let y = matmul(x, weight, transposeB: true, rowPhase: rowPhase)
+    /// `rows`: as for `matmul`, the block of a larger product x's rows are.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, rows: RowBlock? = nil) -> Tensor {
+        let y = matmul(x, weight, transposeB: true, rows: rows)
         return bias.map { y + $0 } ?? y
     }
 }

@@ -154,7 +154,8 @@ import TestSupport
         ("inspect", [("FILE", nil)]),
         ("bench", [("kernels|clip|step|scaling", nil), ("--model vit-b16|vit-b32|vit-l14", "vit-b16"), ("--batch B", "4"), ("--classes C", "10"),
                    ("--order second|first", nil), ("--threads N", "1"), ("--repeats N", nil), ("--steps N", "2"), ("--tasks-per-rank K", "1"),
-                   ("--first-order", nil), ("--worker", nil)]),
+                   ("--first-order", nil), ("--strong", nil), ("--method prometar|coop|ivlp", "prometar"), ("--ranks LIST", "1,2"),
+                   ("--worker", nil)]),
     ]
 
     @Test(arguments: declarations)

@@ -38,7 +38,7 @@ import TestSupport
     /// cached depends on which runs of its seed ran before it, and where).
     static func runFiles(_ root: String) throws -> [String: Data] {
         let timing = try Regex(#"  [0-9.]+ \w+/s  ETA \S+$"#).anchorsMatchLineEndings()
-        let rate = try Regex(#", "\w+_per_second": [^,}]+"#), ranks = try Regex(#" over \d+ rank\(s\)"#)
+        let rate = try Regex(#", "\w+_per_second": [^,}]+"#), ranks = try Regex(#"\d+ (rank|group)\(s\)"#)
         var out: [String: Data] = [:]
         for case let path as String in FileManager.default.enumerator(atPath: root)! {
             var isDirectory: ObjCBool = false
@@ -48,7 +48,7 @@ import TestSupport
             let lines = String(decoding: data, as: UTF8.self).replacingOccurrences(of: root, with: "ROOT")
                 .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Elapsed: ") }
                 .map { $0.hasPrefix("few-shot lists: ") ? "few-shot lists: …"
-                           : $0.replacing(timing, with: "").replacing(rate, with: "").replacing(ranks, with: " over K rank(s)") }
+                           : $0.replacing(timing, with: "").replacing(rate, with: "").replacing(ranks, with: "K rank(s)") }
             out[path] = Data(lines.joined(separator: "\n").utf8)
         }
         return out
@@ -79,7 +79,7 @@ import TestSupport
                 #expect(found[path] == data, "-np \(ranks), --ranks-per-run 2: \(path) differs from -np 2, --ranks-per-run 1:\n\(was)\n---\n\(now)")
             }
             let log = try String(contentsOfFile: output + "/train_base/world/shots_16/prometar/ep1_batch4/seed1/log.txt", encoding: .utf8)
-            #expect(log.contains(" 1 task(s)/step over 2 rank(s), seed 1\n"), "\(log)")
+            #expect(log.contains(" images and class prompts split over 2 rank(s), 1 task(s)/step over 1 group(s) of 2 rank(s), seed 1\n"), "\(log)")
         }
     }
 

@@ -33,6 +33,18 @@ func readLines(_ path: String) throws -> [String] {
 /// except a ``SettingError``: `body` throws one on every rank alike, before any collective
 /// (it comes from the settings and the job's size), so MPI is finalized and the job exits
 /// with 64, the message printed once (by rank 0).
+/// The name of the command being run (`train`, `world`, …), for messages `launch` prints.
+nonisolated(unsafe) var runningCommand = ""
+
+/// Rank 0 says why every rank stops (a preemption, a setting error) before any rank leaves:
+/// `mpirun` ends the job as soon as one rank exits with a non-zero code, which could otherwise
+/// kill rank 0 before it had printed.
+private func announceAndLeave(_ message: String, _ communicator: any Communicator) throws {
+    if communicator.rank == 0 { writeToStandardError("metaprompt \(runningCommand): \(message)") }
+    try communicator.barrier()
+    try (communicator as? MPICommunicator)?.finalize()
+}
+
 func launch(_ body: (any Communicator) throws -> Void) throws {
     BLAS.setThreadCount(ThreadOptions.environmentDefault)
     let communicator = try MPICommunicator.fromEnvironment()
@@ -41,12 +53,11 @@ func launch(_ body: (any Communicator) throws -> Void) throws {
         try (communicator as? MPICommunicator)?.finalize()
     } catch let preempted as Preempted {
         // Every rank stopped after the same checkpoint: a clean end, not an abort.
-        try (communicator as? MPICommunicator)?.finalize()
-        throw preempted
-    } catch var setting as SettingError {
-        try (communicator as? MPICommunicator)?.finalize()
-        setting.rank = communicator.rank
-        throw setting
+        try announceAndLeave("\(preempted)", communicator)
+        throw Announced(code: Preemption.exitCode)
+    } catch let setting as SettingError {
+        try announceAndLeave("\(setting)", communicator)
+        throw Announced(code: 64)
     } catch {
         // A failing rank ends the whole job with the message instead of leaving the
         // others waiting in a collective.
@@ -67,6 +78,9 @@ func parentDirectory(of path: String) -> String {
 /// error, with the message (file or `--set`, key, value) but without the usage text.
 struct SettingError: Error, CustomStringConvertible {
     let description: String
-    /// The rank that found it under ``launch(_:)``, where every rank finds it; rank 0 prints it.
-    var rank = 0
+}
+
+/// An end whose message rank 0 has printed already (``launch(_:)``): exit with `code`.
+struct Announced: Error {
+    let code: Int32
 }

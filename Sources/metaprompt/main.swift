@@ -45,14 +45,17 @@ guard let command = commands.first(where: { $0.configuration.name == first }) el
     writeToStandardError("metaprompt: unknown command '\(first)'\n\n" + topLevelUsage())
     exit(64)
 }
+runningCommand = command.configuration.name
 do {
     try command.main(Array(words.dropFirst()))
     exit(0)
+} catch let announced as Announced {
+    exit(announced.code)
 } catch let preempted as Preempted {
-    if preempted.rank == 0 { writeToStandardError("metaprompt \(command.configuration.name): \(preempted)") }
+    writeToStandardError("metaprompt \(command.configuration.name): \(preempted)")
     exit(Preemption.exitCode)
 } catch let error as SettingError {
-    if error.rank == 0 { writeToStandardError("metaprompt \(command.configuration.name): \(error)") }
+    writeToStandardError("metaprompt \(command.configuration.name): \(error)")
     exit(64)
 } catch let error as UsageError {
     writeToStandardError("metaprompt \(command.configuration.name): \(error)\n\n\(command.usage)")

@@ -19,8 +19,14 @@ ensure_packages() {
 }
 
 # mpirun refuses to run as root unless told; containers and CI often are root.
+# mpirun's own links to the other hosts' daemons probe an idle connection after 30 s, every
+# 10 s, 3 times: a host or link that is gone ends the job within about a minute (OpenMPI's
+# default is 8 minutes). A rank that stops answering while its links stay up is metaprompt's
+# --comm-timeout's to catch.
+keepalive_args=(--mca oob_tcp_keepalive_time 30 --mca oob_tcp_keepalive_intvl 10 --mca oob_tcp_keepalive_probes 3)
+
 mpirun_args() {
-    local args=()
+    local args=("${keepalive_args[@]}")
     [ "$(id -u)" -eq 0 ] && args+=(--allow-run-as-root)
     printf '%s\n' "${args[@]}"
 }

@@ -33,6 +33,9 @@ public protocol Communicator: AnyObject, Sendable {
     func split(color: Int, key: Int) throws -> any Communicator
     /// Ends the whole job with `message` on standard error and exit code `code`.
     func abort(_ message: String, code: Int32) -> Never
+    /// What the job is doing now (e.g. "step 12 of 2000"), for the messages of a collective
+    /// that waits too long (``CollectiveWatch``).
+    func noteActivity(_ activity: String)
 }
 
 extension Communicator {
@@ -55,5 +58,35 @@ public enum DistributedError: Error, CustomStringConvertible {
         case let .mpi(call, code, message): "\(call) failed with MPI error \(code): \(message)"
         case let .lengthMismatch(call, expected, found): "\(call): buffer of \(found) floats, expected \(expected)"
         }
+    }
+}
+
+extension Communicator {
+    /// Nothing to note where collectives cannot wait (one process, threads of one).
+    public func noteActivity(_ activity: String) {}
+}
+
+/// How long a collective may wait before the job is ended, shared by a communicator and the
+/// groups split from it — torch.distributed's collective timeout and Horovod's stall check.
+/// A collective waits for the slowest rank to arrive, which on a healthy job can take as long
+/// as that rank's work between two collectives (a pass, a task group's tasks, rank 0 writing a
+/// checkpoint); a dead link, a lost host or a stopped process makes it wait for ever.
+public final class CollectiveWatch: @unchecked Sendable {
+    /// A collective that has not completed after this many seconds ends the whole job, naming
+    /// the operation, the activity and this rank's host (nil: wait for ever).
+    public var timeout: Double?
+    /// A collective still waiting after this many seconds prints one warning (nil: never).
+    public var warning: Double?
+    /// What the job is doing, named in both messages.
+    public var activity = "starting"
+
+    /// The defaults: 30 minutes, far above any wait of a healthy job (the longest are a task
+    /// group's share of a step and rank 0's checkpoint and evaluation writes, minutes at most),
+    /// and a warning after 2 minutes.
+    public static let defaultTimeout = 1800.0, defaultWarning = 120.0
+
+    public init(timeout: Double? = CollectiveWatch.defaultTimeout, warning: Double? = CollectiveWatch.defaultWarning) {
+        self.timeout = timeout
+        self.warning = warning
     }
 }

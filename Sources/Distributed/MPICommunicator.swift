@@ -17,6 +17,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private let isWorld: Bool
     /// This process's place in the whole job, for `abort`'s message.
     private let jobRank: Int, jobSize: Int
+    /// How long collectives may wait (shared with the groups split from this one).
+    public let watch: CollectiveWatch
+    /// This process's host, for the watch's messages.
+    private let host: String
 
     /// Initialises MPI (once per process) and joins MPI_COMM_WORLD.
     public init() throws {
@@ -27,6 +31,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         comm = cmpi_comm_world()
         isWorld = true
         (jobRank, jobSize) = (rank, size)
+        watch = CollectiveWatch()
+        host = Self.hostName()
     }
 
     /// A communicator made by `MPI_Comm_split` of `parent`'s.
@@ -35,6 +41,48 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         comm = group
         isWorld = false
         (jobRank, jobSize) = (parent.jobRank, parent.jobSize)
+        watch = parent.watch
+        host = parent.host
+    }
+
+    static func hostName() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        return gethostname(&name, name.count) == 0 ? String(cString: name) : "?"
+    }
+
+    public func noteActivity(_ activity: String) { watch.activity = activity }
+
+    /// Starts a non-blocking collective and waits for it under the watch: MPI_Test in a loop
+    /// (spinning for the first second — a sleeping rank would stall the rounds of a collective
+    /// its peers have joined — then sleeping 50 µs between tests, 1 ms after 10 s), a
+    /// warning once past `watch.warning`, the end of the job past `watch.timeout`. The loop
+    /// is what lets a rank notice a peer that never arrives — a blocking MPI call over TCP
+    /// to an unreachable host does not return.
+    private func collective(_ call: String, _ start: (UnsafeMutablePointer<MPI_Request?>) -> Int32) throws {
+        var request: MPI_Request?
+        try Self.check(call, start(&request))
+        var done: Int32 = 0
+        let began = Self.seconds()
+        var warned = false
+        while true {
+            try Self.check(call, MPI_Test(&request, &done, cmpi_status_ignore()))
+            if done != 0 { return }
+            let waited = Self.seconds() - began
+            if let warning = watch.warning, !warned, waited >= warning {
+                warned = true
+                writeToStandardError("metaprompt (rank \(jobRank) of \(jobSize), host \(host)): warning: \(call) has waited \(Int(waited)) s for the other ranks (\(watch.activity)); one is much slower than the others, stalled, or cut off")
+            }
+            if let timeout = watch.timeout, waited >= timeout {
+                abort("\(call) did not complete within \(Int(timeout)) s (\(watch.activity)): some rank of this job never arrived — its process stopped, its host is down or the link to it is cut; the last checkpoint is kept (--resume continues). This rank runs on \(host); --comm-timeout sets the bound", code: 1)
+            }
+            if waited > 1 { usleep(waited > 10 ? 1000 : 50) }
+        }
+    }
+
+    private static func seconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     /// Sets MPI_ERRORS_RETURN on `comm` and returns this process's rank in it and its size.
@@ -68,7 +116,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private func reduce(_ buffer: inout [Float], _ op: MPI_Op, _ call: String) throws {
         let count = Int32(buffer.count)
         try buffer.withUnsafeMutableBufferPointer { b in
-            try Self.check(call, MPI_Allreduce(cmpi_in_place(), b.baseAddress, count, cmpi_float(), op, comm))
+            try collective(call) { MPI_Iallreduce(cmpi_in_place(), b.baseAddress, count, cmpi_float(), op, comm, $0) }
         }
     }
 
@@ -79,7 +127,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public func allReduceSum(_ buffer: inout [Int64]) throws {
         let count = Int32(buffer.count)
         try buffer.withUnsafeMutableBufferPointer { b in
-            try Self.check("MPI_Allreduce(int64 sum)", MPI_Allreduce(cmpi_in_place(), b.baseAddress, count, cmpi_int64(), cmpi_op_sum(), comm))
+            try collective("MPI_Allreduce(int64 sum)") { MPI_Iallreduce(cmpi_in_place(), b.baseAddress, count, cmpi_int64(), cmpi_op_sum(), comm, $0) }
         }
     }
 
@@ -100,8 +148,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         let count = Int32(buffer.count)
         try buffer.withUnsafeBufferPointer { src in
             try out.withUnsafeMutableBufferPointer { dst in
-                try Self.check("MPI_Allgather", MPI_Allgather(src.baseAddress, count, cmpi_float(),
-                                                               dst.baseAddress, count, cmpi_float(), comm))
+                try collective("MPI_Allgather") {
+                    MPI_Iallgather(src.baseAddress, count, cmpi_float(), dst.baseAddress, count, cmpi_float(), comm, $0)
+                }
             }
         }
         return out
@@ -110,12 +159,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public func broadcast(_ buffer: inout [Float], root: Int) throws {
         let count = Int32(buffer.count)
         try buffer.withUnsafeMutableBufferPointer { b in
-            try Self.check("MPI_Bcast", MPI_Bcast(b.baseAddress, count, cmpi_float(), Int32(root), comm))
+            try collective("MPI_Bcast") { MPI_Ibcast(b.baseAddress, count, cmpi_float(), Int32(root), comm, $0) }
         }
     }
 
     public func barrier() throws {
-        try Self.check("MPI_Barrier", MPI_Barrier(comm))
+        try collective("MPI_Barrier") { MPI_Ibarrier(comm, $0) }
     }
 
     /// `MPI_Comm_split` of this communicator. The group's communicator lives until

@@ -85,6 +85,7 @@ public struct TrainingLoop {
         if checkpoints != nil { Preemption.watch() }
         defer { if checkpoints != nil { Preemption.release() } }
         for s in start..<steps {
+            communicator.noteActivity("\(prefix)step \(s + 1) of \(steps)")
             let record: Record
             do { record = try step(s) } catch let error as StepError {
                 throw TrainingError("\(prefix)step \(s + 1): \(error)\(kept)")

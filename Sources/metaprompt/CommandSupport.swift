@@ -45,9 +45,10 @@ private func announceAndLeave(_ message: String, _ communicator: any Communicato
     try (communicator as? MPICommunicator)?.finalize()
 }
 
-func launch(_ body: (any Communicator) throws -> Void) throws {
+func launch(_ communication: CommunicationOptions = CommunicationOptions(), _ body: (any Communicator) throws -> Void) throws {
     BLAS.setThreadCount(ThreadOptions.environmentDefault)
     let communicator = try MPICommunicator.fromEnvironment()
+    communication.apply(to: communicator)
     do {
         try body(communicator)
         try (communicator as? MPICommunicator)?.finalize()

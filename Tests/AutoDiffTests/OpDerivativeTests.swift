@@ -93,6 +93,15 @@ let opCases: [OpCase] = [
         $0[0].repeatInterleaved(2, alongAxis: 1) + $0[0].tiled(2, alongAxis: 1)
     },
     OpCase(name: "matmul", shapes: [[3, 4], [4, 2]], secondOrder: true) { Tensor.matmul($0[0], $0[1]) },
+    // Rows 7…11 of a 20-row product, so the block is padded (rows before and after).
+    OpCase(name: "matmul, a block of rows", shapes: [[5, 4], [3, 4]], secondOrder: true) {
+        Tensor.matmul($0[0], $0[1], transposeB: true, rows: RowBlock(start: 7, total: 20))
+    },
+    // A tensor copied to 4 units, used per unit, summed over the units in fixed point.
+    OpCase(name: "replicated, unitSum", shapes: [[2, 3], [4, 2, 3]], secondOrder: true) {
+        let units = UnitSharding(total: 4, group: SingleProcessGroup.shared)
+        return ($0[0].replicated(units) * $0[1]).unitSum(units) * $0[0]
+    },
     OpCase(name: "matmul Aᵀ", shapes: [[4, 3], [4, 2]], secondOrder: true) { Tensor.matmul($0[0], $0[1], transposeA: true) },
     OpCase(name: "matmul Bᵀ", shapes: [[3, 4], [2, 4]], secondOrder: true) { Tensor.matmul($0[0], $0[1], transposeB: true) },
     OpCase(name: "matmul AᵀBᵀ", shapes: [[4, 3], [2, 4]], secondOrder: true) {

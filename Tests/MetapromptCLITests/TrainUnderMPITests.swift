@@ -142,6 +142,44 @@ import TestSupport
         #expect(Self.bytes(split + "/checkpoints/step-6.safetensors") == Self.bytes(one + "/checkpoints/step-6.safetensors"))
     }
 
+    /// A rank that stops answering (SIGSTOP: as a hung process, a lost host or a cut link look
+    /// to its peers) does not hang the job: the other rank's collective waits, warns after
+    /// --comm-warning, and ends the whole job after --comm-timeout, naming the operation and
+    /// the step; the checkpoints written before are whole.
+    @Test func aStoppedRankEndsTheJobAfterTheCommunicationTimeout() throws {
+        let out = Self.output()
+        let launcher = try #require(findOnPath("mpirun"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "2"]
+            + job(out, steps: 400, extra: ["--comm-timeout", "6", "--comm-warning", "2"])
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(240)
+        while !FileManager.default.fileExists(atPath: out + "/checkpoints/step-2.safetensors") && Date() < deadline && process.isRunning {
+            usleep(100_000)
+        }
+        let ranks = try Self.rankProcesses(containing: out)
+        #expect(ranks.count == 2, "rank processes: \(ranks)")
+        let stopped = Date()
+        if let victim = ranks.last { kill(victim, SIGSTOP) }
+        defer { for pid in ranks { kill(pid, SIGCONT); kill(pid, SIGKILL) } }
+        while process.isRunning && Date() < stopped.addingTimeInterval(90) { usleep(100_000) }
+        let took = Date().timeIntervalSince(stopped)
+        #expect(!process.isRunning, "the job still runs 90 s after a rank stopped")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        // Ended by the watch: 6 s of waiting, plus at most the step in progress and the abort.
+        #expect(took < 60, "the job ended \(took) s after the rank stopped")
+        #expect(message.contains("did not complete within 6 s (step ") && message.contains("warning: MPI_"), "\(message)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/checkpoints")
+        #expect(files.allSatisfy { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") } && files.contains("step-2.safetensors"), "\(files)")
+    }
+
     @Test func killedRankEndsTheJobAndResumeCompletesIt() throws {
         let out = Self.output()
         let launcher = try #require(findOnPath("mpirun"))

@@ -67,6 +67,7 @@ struct EvalCommand: Command {
     var saveLogits: String?
     @Option(help: "images per forward pass", in: 1...65_536) var batchSize: Int = 32
     @OptionGroup var threading = ThreadOptions.environment
+    @OptionGroup var communication: CommunicationOptions
     @Flag(help: "also print Dassl's per-class block (* class: …, * average: …)") var perClass = false
     @Flag(help: "the base-to-new summary of two results.json files (see above)") var summary = false
     @Argument(valueName: "RESULTS", help: "with --summary: BASE then NEW, results.json files or directories holding one")
@@ -95,7 +96,7 @@ struct EvalCommand: Command {
         if summary { return try runSummary() }
 
         let directory = model!  // validate() requires it without --summary
-        try launch { communicator in try evaluate(modelDirectory: directory, communicator: communicator) }
+        try launch(communication) { communicator in try evaluate(modelDirectory: directory, communicator: communicator) }
     }
 
     /// The evaluation on every rank of the job, each its block of the test batches

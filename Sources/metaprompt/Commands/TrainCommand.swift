@@ -54,6 +54,7 @@ struct TrainCommand: Command {
     @OptionGroup var hyperparameters: ConfigurationOptions
     @OptionGroup var cadence: CadenceOptions
     @OptionGroup var resumption: ResumeOption
+    @OptionGroup var communication: CommunicationOptions
     @OptionGroup var gram: GRAMOptions
 
     /// The options of training on a dataset's few-shot split, which GRAM does not take.
@@ -132,7 +133,7 @@ struct TrainCommand: Command {
         withInit.newClassOutput = fewShot.newOutput ?? TrainingOptions.testNewDirectory(for: options.outputDirectory)
         withInit.cropScale = cropScale
         withInit.keepCheckpoints = cadence.keepCheckpoints
-        try launch { try Trainer(options: withInit, communicator: $0).run() }
+        try launch(communication) { try Trainer(options: withInit, communicator: $0).run() }
     }
 
     func runGRAM() throws {
@@ -145,6 +146,6 @@ struct TrainCommand: Command {
             method: try hyperparameters.configuration(for: .gram, json: try hyperparameters.json()), checkpointEvery: cadence.checkpointEvery,
             logEvery: cadence.logEvery, resume: resumption.resume)
         options.keepCheckpoints = cadence.keepCheckpoints
-        try launch { try GRAMTrainer(options: options, communicator: $0).run() }
+        try launch(communication) { try GRAMTrainer(options: options, communicator: $0).run() }
     }
 }

@@ -62,6 +62,7 @@ struct WorldCommand: Command {
     @Option(valueName: "DIR", help: "where to write: the world (generate), the model (pretrain), the runs and their summary (compare)")
     var output: String
     @OptionGroup var seeding: SeedOption
+    @OptionGroup var communication: CommunicationOptions
     @Option(help: "generate: pretraining image-caption pairs", in: 1...10_000_000) var pairs: Int = WorldConfiguration().pretrainingPairs
     @Option(valueName: "DEG", help: "generate: the downstream shift's hue rotation in degrees")
     var hueRotation: Double = WorldConfiguration().downstream.hueRotation
@@ -114,7 +115,7 @@ struct WorldCommand: Command {
             options.microBatchSize = microBatch
             options.logDirectory = options.outputDirectory
             let configuration = WorldConfiguration()
-            try launch { communicator in
+            try launch(communication) { communicator in
                 try PretrainingTrainer(options: options, communicator: communicator) { index in
                     let s = World.pretrainingSample(index: index, seed: seed, configuration: configuration)
                     return (s.image, s.caption)
@@ -185,7 +186,7 @@ struct WorldCommand: Command {
         sweep.cropScale = cropScale.range
         sweep.ranksPerRun = ranksPerRun
         let ranksPerRun = self.ranksPerRun
-        try launch { communicator in
+        try launch(communication) { communicator in
             // Every rank finds this before any collective, so the job ends cleanly with 64.
             guard communicator.size % ranksPerRun == 0 else {
                 throw SettingError(description: "--ranks-per-run \(ranksPerRun) needs a job size that is a multiple of \(ranksPerRun); this job has \(communicator.size) rank(s)")

@@ -35,6 +35,12 @@ public final class CommunicatorMean: TaskReduction {
         }
         let start = clock.now
         defer { reductionSeconds += (clock.now - start).seconds }
+        return try Self.mean(local, layout: layout, taskCount: taskCount, over: communicator)
+    }
+
+    /// `DeterministicMean`'s mean over `communicator` of the tasks' tensors packed through
+    /// `layout`; a NaN or infinite value is a ``StepError`` naming the tensor.
+    static func mean(_ local: [[String: Tensor]], layout: FlatLayout, taskCount: Int, over communicator: any Communicator) throws -> [String: Tensor] {
         do {
             let mean = try DeterministicMean.mean(local: local.map(layout.pack), length: layout.count, segments: layout.segments,
                                                   taskCount: taskCount, communicator: communicator)

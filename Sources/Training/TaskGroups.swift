@@ -40,12 +40,6 @@ public final class TaskGroups: TaskReduction {
     public func mean(_ local: [[String: Tensor]], layout: FlatLayout, taskCount: Int) throws -> [String: Tensor] {
         let (contributed, over): ([[String: Tensor]], any Communicator) =
             groupCount == 1 ? (local, LocalCommunicator()) : (group.rank == 0 ? local : [], run)
-        do {
-            let mean = try DeterministicMean.mean(local: contributed.map(layout.pack), length: layout.count, segments: layout.segments,
-                                                  taskCount: taskCount, communicator: over)
-            return layout.unpack(mean)
-        } catch let error as DeterministicMean.NonFinite {
-            throw StepError("a task's gradient of '\(layout.names[error.segment])' has a NaN or infinite value")
-        }
+        return try CommunicatorMean.mean(contributed, layout: layout, taskCount: taskCount, over: over)
     }
 }

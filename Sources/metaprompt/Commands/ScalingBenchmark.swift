@@ -23,21 +23,7 @@ struct ScalingBenchmark {
         var method = try MethodConfiguration.defaults(for: "prometar")
         method.prometar.firstOrder = firstOrder
         method.prometar.tasksPerStep = tasksPerRank * comm.size
-        let model = CLIPModel.random(configuration, seed: 1)
-        var stream = RandomStream(seed: 1, 0x5CA1E)
-        let classes = 10
-        let tokens: [[Int]] = (0..<classes).map { k in
-            [49406] + Array(repeating: 343, count: method.textTokens) + [1000 + k, 2000 + k, 269, 49407]
-                + Array(repeating: 0, count: 77 - method.textTokens - 5)
-        }
-        let classifier = CLIPClassifier(model: model, classTokens: tokens)
-        let target = Tensor.normal([classes, configuration.projectionWidth], stream: &stream).l2Normalized()
-        let batch = LabelledBatch(pixels: Tensor.normal([4, 3, configuration.imageSize, configuration.imageSize], stream: &stream),
-                                  labels: [0, 1, 0, 1])
-        var prompts: [String: Tensor] = [:]
-        for (name, shape) in method.promptShapes(textWidth: configuration.text.width, visionWidth: configuration.vision.width) {
-            prompts[name] = Tensor.normal(shape, std: 0.02, stream: &stream)
-        }
+        var (classifier, target, batch, prompts, stream) = RandomStep.inputs(configuration, method: method, classes: 10, batch: 4)
         let regulator = GradientGate.initialWeights(promptShapes: prompts.mapValues(\.shape), dimRate: 8, stream: &stream)
         var prometar: any PromptMethod = ProMetaRMethod(
             state: ProMetaRState(prompts: prompts, regulator: regulator, promptOptimizer: method.promptOptimizer.sgd,
@@ -117,5 +103,30 @@ struct ScalingBenchmark {
             let kv = f.split(separator: "=", maxSplits: 1)
             return (String(kv[0]), String(kv[1]))
         })
+    }
+}
+
+/// The random inputs of the scaling benchmarks' steps: CLIP of `configuration`'s shapes with
+/// random weights, C class prompts "X … X <two made-up words>." (CoOp's form), a normalised
+/// random text target, a batch of random pixels labelled 0, 1, 0, 1, …, and random prompts in
+/// name order — the same on every rank.
+enum RandomStep {
+    static func inputs(_ configuration: CLIPConfiguration, method: MethodConfiguration, classes: Int, batch: Int)
+        -> (CLIPClassifier, Tensor, LabelledBatch, [String: Tensor], RandomStream) {
+        let model = CLIPModel.random(configuration, seed: 1)
+        var stream = RandomStream(seed: 1, 0x5CA1E)
+        let tokens: [[Int]] = (0..<classes).map { k in
+            [49406] + Array(repeating: 343, count: method.textTokens) + [1000 + k % 40_000, 2000 + k / 40_000, 269, 49407]
+                + Array(repeating: 0, count: 77 - method.textTokens - 5)
+        }
+        let target = Tensor.normal([classes, configuration.projectionWidth], stream: &stream).l2Normalized()
+        let pixels = Tensor.normal([batch, 3, configuration.imageSize, configuration.imageSize], stream: &stream)
+        var prompts: [String: Tensor] = [:]
+        for (name, shape) in method.promptShapes(textWidth: configuration.text.width, visionWidth: configuration.vision.width)
+            .sorted(by: { $0.key < $1.key }) {
+            prompts[name] = Tensor.normal(shape, std: 0.02, stream: &stream)
+        }
+        return (CLIPClassifier(model: model, classTokens: tokens), target,
+                LabelledBatch(pixels: pixels, labels: (0..<batch).map { $0 % 2 }), prompts, stream)
     }
 }

@@ -30,22 +30,9 @@ struct StrongScalingBenchmark {
         var c = try MethodConfiguration.defaults(for: method.rawValue)
         c.prometar.firstOrder = firstOrder
         c.prometar.tasksPerStep = 1
-        let model = CLIPModel.random(configuration, seed: 1)
-        var stream = RandomStream(seed: 1, 0x5CA1E)
-        // "X … X <two made-up words>." per class, as CoOp's class prompts are built.
-        let tokens: [[Int]] = (0..<classes).map { k in
-            [49406] + Array(repeating: 343, count: c.textTokens) + [1000 + k % 40_000, 2000 + k / 40_000, 269, 49407]
-                + Array(repeating: 0, count: 77 - c.textTokens - 5)
-        }
+        var (unsharded, target, labelled, prompts, stream) = RandomStep.inputs(configuration, method: c, classes: classes, batch: batch)
         let group = CommunicatorGroup(comm)
-        let classifier = CLIPClassifier(model: model, classTokens: tokens).sharded(over: group)
-        let target = Tensor.normal([classes, configuration.projectionWidth], stream: &stream).l2Normalized()
-        let pixels = Tensor.normal([batch, 3, configuration.imageSize, configuration.imageSize], stream: &stream)
-        let labelled = LabelledBatch(pixels: pixels, labels: (0..<batch).map { $0 % 2 })
-        var prompts: [String: Tensor] = [:]
-        for (name, shape) in c.promptShapes(textWidth: configuration.text.width, visionWidth: configuration.vision.width).sorted(by: { $0.key < $1.key }) {
-            prompts[name] = Tensor.normal(shape, std: 0.02, stream: &stream)
-        }
+        let classifier = unsharded.sharded(over: group)
         var learner: any PromptMethod
         switch method {
         case .prometar:

@@ -83,8 +83,6 @@ public struct Preempted: Error, CustomStringConvertible {
     public let step: Int
     public let steps: Int
     public let checkpoint: String
-    /// The rank that throws it (rank 0 says it; the others end quietly).
-    public let rank: Int
 
     public var description: String {
         "preempted by \(Preemption.name(signal)) after step \(step) of \(steps): checkpoint \(checkpoint) written; "

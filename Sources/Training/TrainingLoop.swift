@@ -101,7 +101,7 @@ public struct TrainingLoop {
             }
             if let preempted, let checkpoints {
                 let stop = Preempted(signal: preempted, step: done, steps: steps,
-                                     checkpoint: Checkpoint.path(directory: checkpoints, step: done), rank: communicator.rank)
+                                     checkpoint: Checkpoint.path(directory: checkpoints, step: done))
                 log.say(stop.description)
                 throw stop
             }

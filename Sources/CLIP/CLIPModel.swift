@@ -234,7 +234,7 @@ public final class CLIPModel: @unchecked Sendable {
         precondition(n == units.local.count, "block of \(n) sequences for units \(units.local)")
         // Where a per-unit tensor's rows (L per unit) stand among every rank's; the shared rows
         // are a whole product of their own.
-        func phase(_ z: Tensor, perUnit: Bool) -> RowBlock? { perUnit ? units.rows(perUnit: z.shape[1]) : nil }
+        func rowBlock(_ z: Tensor, perUnit: Bool) -> RowBlock? { perUnit ? units.rows(perUnit: z.shape[1]) : nil }
         // The rows the block outputs, (N, L, W): every position, or the pooled one per sequence.
         func outputRows(_ z: Tensor) -> Tensor {
             guard let pooling else { return z }
@@ -243,7 +243,7 @@ public final class CLIPModel: @unchecked Sendable {
         }
         func project(_ part: String, _ input: Tensor, perUnit: Bool = true) -> Tensor {
             Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"),
-                          rows: phase(input, perUnit: perUnit))
+                          rows: rowBlock(input, perUnit: perUnit))
         }
         func split(_ z: Tensor) -> Tensor {  // (M, L, W) → (M, H, L, d)
             z.reshaped([z.shape[0], z.shape[1], heads, d]).permuted([0, 2, 1, 3])
@@ -251,7 +251,7 @@ public final class CLIPModel: @unchecked Sendable {
         // Attention output (M, H, L, d) and the residual rows (M, L, W) → the block's rows.
         func finish(_ attended: Tensor, _ residual: Tensor, perUnit: Bool = true) -> Tensor {
             let (m, l) = (residual.shape[0], residual.shape[1])
-            let rows = phase(residual, perUnit: perUnit)
+            let rows = rowBlock(residual, perUnit: perUnit)
             // For L = 1 the layout (M, H, 1, d) is already (M, 1, H, d).
             let merged = l == 1 ? attended.reshaped([m, 1, width]) : attended.permuted([0, 2, 1, 3]).reshaped([m, l, width])
             let y = residual + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"), rows: rows)

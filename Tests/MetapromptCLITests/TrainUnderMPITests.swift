@@ -142,27 +142,33 @@ import TestSupport
         #expect(Self.bytes(split + "/checkpoints/step-6.safetensors") == Self.bytes(one + "/checkpoints/step-6.safetensors"))
     }
 
+    /// Starts `job` under `mpirun -np 2` in the background and waits (up to 240 s) for its
+    /// checkpoint of step `checkpoint`: the job, its standard error, and the ranks' pids.
+    func startTwoRanks(_ out: String, steps: Int, extra: [String] = [], untilCheckpoint checkpoint: Int) throws -> (Process, Pipe, [pid_t]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(findOnPath("mpirun")))
+        process.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "2"] + job(out, steps: steps, extra: extra)
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(240)
+        while !FileManager.default.fileExists(atPath: out + "/checkpoints/step-\(checkpoint).safetensors") && Date() < deadline && process.isRunning {
+            usleep(100_000)
+        }
+        let ranks = try Self.rankProcesses(containing: out)
+        #expect(ranks.count == 2, "rank processes: \(ranks)")
+        return (process, errors, ranks)
+    }
+
     /// A rank that stops answering (SIGSTOP: as a hung process, a lost host or a cut link look
     /// to its peers) does not hang the job: the other rank's collective waits, warns after
     /// --comm-warning, and ends the whole job after --comm-timeout, naming the operation and
     /// the step; the checkpoints written before are whole.
     @Test func aStoppedRankEndsTheJobAfterTheCommunicationTimeout() throws {
         let out = Self.output()
-        let launcher = try #require(findOnPath("mpirun"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "2"]
-            + job(out, steps: 400, extra: ["--comm-timeout", "6", "--comm-warning", "2"])
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let deadline = Date().addingTimeInterval(240)
-        while !FileManager.default.fileExists(atPath: out + "/checkpoints/step-2.safetensors") && Date() < deadline && process.isRunning {
-            usleep(100_000)
-        }
-        let ranks = try Self.rankProcesses(containing: out)
-        #expect(ranks.count == 2, "rank processes: \(ranks)")
+        let (process, errors, ranks) = try startTwoRanks(out, steps: 400, extra: ["--comm-timeout", "6", "--comm-warning", "2"],
+                                                         untilCheckpoint: 2)
         let stopped = Date()
         if let victim = ranks.last { kill(victim, SIGSTOP) }
         defer { for pid in ranks { kill(pid, SIGCONT); kill(pid, SIGKILL) } }
@@ -182,21 +188,8 @@ import TestSupport
 
     @Test func killedRankEndsTheJobAndResumeCompletesIt() throws {
         let out = Self.output()
-        let launcher = try #require(findOnPath("mpirun"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "2"] + job(out, steps: 40)
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
         // Wait for the first checkpoint, then SIGKILL one rank.
-        let deadline = Date().addingTimeInterval(240)
-        while !FileManager.default.fileExists(atPath: out + "/checkpoints/step-1.safetensors") && Date() < deadline && process.isRunning {
-            usleep(100_000)
-        }
-        let ranks = try Self.rankProcesses(containing: out)
-        #expect(ranks.count == 2, "rank processes: \(ranks)")
+        let (process, errors, ranks) = try startTwoRanks(out, steps: 40, untilCheckpoint: 1)
         if let victim = ranks.last { kill(victim, SIGKILL) }
         let stopBy = Date().addingTimeInterval(120)
         while process.isRunning && Date() < stopBy { usleep(100_000) }

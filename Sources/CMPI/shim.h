@@ -19,4 +19,5 @@ static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN
 static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline int cmpi_thread_single(void) { return MPI_THREAD_SINGLE; }
 static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline int cmpi_any_source(void) { return MPI_ANY_SOURCE; }
 #endif

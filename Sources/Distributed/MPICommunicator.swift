@@ -21,6 +21,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let watch: CollectiveWatch
     /// This process's host, for the watch's messages.
     private let host: String
+    /// The side channel that names the ranks a waiting collective misses (shared with the
+    /// groups split from this one), this communicator's identifier on it, and its members'
+    /// ranks in the whole job.
+    private let rollCall: RollCall
+    private let identifier: Int
+    private let members: [Int]
 
     /// Initialises MPI (once per process) and joins MPI_COMM_WORLD.
     public init() throws {
@@ -33,6 +39,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         (jobRank, jobSize) = (rank, size)
         watch = CollectiveWatch()
         host = Self.hostName()
+        rollCall = try RollCall(worldRank: rank, worldSize: size, host: host)
+        identifier = rollCall.register()
+        members = Array(0..<size)
     }
 
     /// A communicator made by `MPI_Comm_split` of `parent`'s.
@@ -43,6 +52,21 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         (jobRank, jobSize) = (parent.jobRank, parent.jobSize)
         watch = parent.watch
         host = parent.host
+        rollCall = parent.rollCall
+        identifier = rollCall.register()
+        members = try Self.jobRanks(of: group, size: size)
+    }
+
+    /// The ranks in MPI_COMM_WORLD of `comm`'s members, in `comm`'s rank order.
+    private static func jobRanks(of comm: MPI_Comm, size: Int) throws -> [Int] {
+        var groupOfComm: MPI_Group?, world: MPI_Group?
+        try check("MPI_Comm_group", MPI_Comm_group(comm, &groupOfComm))
+        try check("MPI_Comm_group", MPI_Comm_group(cmpi_comm_world(), &world))
+        defer { MPI_Group_free(&groupOfComm); MPI_Group_free(&world) }
+        var local = (0..<Int32(size)).map { $0 }
+        var inWorld = [Int32](repeating: 0, count: size)
+        try check("MPI_Group_translate_ranks", MPI_Group_translate_ranks(groupOfComm, Int32(size), &local, world, &inWorld))
+        return inWorld.map(Int.init)
     }
 
     static func hostName() -> String {
@@ -55,34 +79,34 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// Starts a non-blocking collective and waits for it under the watch: MPI_Test in a loop
     /// (spinning for the first second — a sleeping rank would stall the rounds of a collective
     /// its peers have joined — then sleeping 50 µs between tests, 1 ms after 10 s), a
-    /// warning once past `watch.warning`, the end of the job past `watch.timeout`. The loop
-    /// is what lets a rank notice a peer that never arrives — a blocking MPI call over TCP
-    /// to an unreachable host does not return.
+    /// warning once past `watch.warning`, the end of the job past `watch.timeout`; both name
+    /// the ranks that have not arrived (``RollCall``), and a rank that has waited a second
+    /// answers the others' roll calls. The loop is what lets a rank notice a peer that never
+    /// arrives — a blocking MPI call over TCP to an unreachable host does not return.
     private func collective(_ call: String, _ start: (UnsafeMutablePointer<MPI_Request?>) -> Int32) throws {
+        let sequence = rollCall.enter(identifier)
         var request: MPI_Request?
         try Self.check(call, start(&request))
         var done: Int32 = 0
-        let began = Self.seconds()
+        let began = monotonicSeconds()
         var warned = false
         while true {
             try Self.check(call, MPI_Test(&request, &done, cmpi_status_ignore()))
             if done != 0 { return }
-            let waited = Self.seconds() - began
+            let waited = monotonicSeconds() - began
+            guard waited > 1 else { continue }
+            rollCall.serve()
             if let warning = watch.warning, !warned, waited >= warning {
                 warned = true
-                writeToStandardError("metaprompt (rank \(jobRank) of \(jobSize), host \(host)): warning: \(call) has waited \(Int(waited)) s for the other ranks (\(watch.activity)); one is much slower than the others, stalled, or cut off")
+                let absent = rollCall.describe(rollCall.absentees(communicator: identifier, sequence: sequence, members: members))
+                writeToStandardError("metaprompt (rank \(jobRank) of \(jobSize), host \(host)): warning: \(call) has waited \(Int(waited)) s for the other ranks (\(watch.activity)); \(absent) — one is much slower than the others, stalled, or cut off")
             }
             if let timeout = watch.timeout, waited >= timeout {
-                abort("\(call) did not complete within \(Int(timeout)) s (\(watch.activity)): some rank of this job never arrived — its process stopped, its host is down or the link to it is cut; the last checkpoint is kept (--resume continues). This rank runs on \(host); --comm-timeout sets the bound", code: 1)
+                let absent = rollCall.describe(rollCall.absentees(communicator: identifier, sequence: sequence, members: members))
+                abort("\(call) did not complete within \(Int(timeout)) s (\(watch.activity)); \(absent): a rank that does not answer has stopped or hangs, or its host is down or the link to it is cut; the last checkpoint is kept (--resume continues). This rank runs on \(host); --comm-timeout sets the bound", code: 1)
             }
-            if waited > 1 { usleep(waited > 10 ? 1000 : 50) }
+            usleep(waited > 10 ? 1000 : 50)
         }
-    }
-
-    private static func seconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     /// Sets MPI_ERRORS_RETURN on `comm` and returns this process's rank in it and its size.

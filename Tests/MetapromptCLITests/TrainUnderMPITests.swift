@@ -144,10 +144,12 @@ import TestSupport
 
     /// Starts `job` under `mpirun -np 2` in the background and waits (up to 240 s) for its
     /// checkpoint of step `checkpoint`: the job, its standard error, and the ranks' pids.
-    func startTwoRanks(_ out: String, steps: Int, extra: [String] = [], untilCheckpoint checkpoint: Int) throws -> (Process, Pipe, [pid_t]) {
+    /// Starts `job` on `count` ranks in the background and returns once checkpoint
+    /// `checkpoint` exists: mpirun, its standard error, and the ranks' processes by job rank.
+    func startRanks(_ count: Int, _ out: String, steps: Int, extra: [String] = [], untilCheckpoint checkpoint: Int) throws -> (Process, Pipe, [pid_t]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(findOnPath("mpirun")))
-        process.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "2"] + job(out, steps: steps, extra: extra)
+        process.arguments = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "\(count)"] + job(out, steps: steps, extra: extra)
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
@@ -157,20 +159,21 @@ import TestSupport
             usleep(100_000)
         }
         let ranks = try Self.rankProcesses(containing: out)
-        #expect(ranks.count == 2, "rank processes: \(ranks)")
+        #expect(ranks.count == count, "rank processes: \(ranks)")
         return (process, errors, ranks)
     }
 
     /// A rank that stops answering (SIGSTOP: as a hung process, a lost host or a cut link look
-    /// to its peers) does not hang the job: the other rank's collective waits, warns after
-    /// --comm-warning, and ends the whole job after --comm-timeout, naming the operation and
-    /// the step; the checkpoints written before are whole.
+    /// to its peers) does not hang the job: the other ranks' collective waits, warns after
+    /// --comm-warning, and ends the whole job after --comm-timeout, naming the operation, the
+    /// step, and the rank that has not arrived (only that one: the third rank answers the roll
+    /// call); the checkpoints written before are whole.
     @Test func aStoppedRankEndsTheJobAfterTheCommunicationTimeout() throws {
         let out = Self.output()
-        let (process, errors, ranks) = try startTwoRanks(out, steps: 400, extra: ["--comm-timeout", "6", "--comm-warning", "2"],
-                                                         untilCheckpoint: 2)
+        let (process, errors, ranks) = try startRanks(3, out, steps: 400, extra: ["--comm-timeout", "6", "--comm-warning", "2"],
+                                                      untilCheckpoint: 2)
         let stopped = Date()
-        if let victim = ranks.last { kill(victim, SIGSTOP) }
+        if ranks.count == 3 { kill(ranks[1], SIGSTOP) }
         defer { for pid in ranks { kill(pid, SIGCONT); kill(pid, SIGKILL) } }
         while process.isRunning && Date() < stopped.addingTimeInterval(90) { usleep(100_000) }
         let took = Date().timeIntervalSince(stopped)
@@ -182,6 +185,8 @@ import TestSupport
         // Ended by the watch: 6 s of waiting, plus at most the step in progress and the abort.
         #expect(took < 60, "the job ended \(took) s after the rank stopped")
         #expect(message.contains("did not complete within 6 s (step ") && message.contains("warning: MPI_"), "\(message)")
+        #expect(message.contains("not arrived: rank 1 (host ") && message.contains("no answer within 5 s"), "\(message)")
+        #expect(!message.contains("rank 0 (host") && !message.contains("rank 2 (host"), "\(message)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out + "/checkpoints")
         #expect(files.allSatisfy { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") } && files.contains("step-2.safetensors"), "\(files)")
     }
@@ -189,7 +194,7 @@ import TestSupport
     @Test func killedRankEndsTheJobAndResumeCompletesIt() throws {
         let out = Self.output()
         // Wait for the first checkpoint, then SIGKILL one rank.
-        let (process, errors, ranks) = try startTwoRanks(out, steps: 40, untilCheckpoint: 1)
+        let (process, errors, ranks) = try startRanks(2, out, steps: 40, untilCheckpoint: 1)
         if let victim = ranks.last { kill(victim, SIGKILL) }
         let stopBy = Date().addingTimeInterval(120)
         while process.isRunning && Date() < stopBy { usleep(100_000) }
@@ -333,12 +338,21 @@ import TestSupport
     }
 
     /// PIDs of `metaprompt train` processes whose command line mentions `marker`.
+    /// A rank process's rank in its job (mpirun's OMPI_COMM_WORLD_RANK), or Int.max.
+    static func jobRank(of pid: pid_t) -> Int {
+        let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()
+        let prefix = "OMPI_COMM_WORLD_RANK="
+        return environment.split(separator: 0).lazy.map { String(decoding: $0, as: UTF8.self) }
+            .first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? Int.max
+    }
+
+    /// The processes of a job's ranks, by job rank.
     static func rankProcesses(containing marker: String) throws -> [pid_t] {
         try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap { entry -> pid_t? in
             guard let pid = pid_t(entry), let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
             let args = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             guard args.first?.hasSuffix("/metaprompt") == true, args.contains("train"), args.contains(marker) else { return nil }
             return pid
-        }.sorted()
+        }.sorted { jobRank(of: $0) < jobRank(of: $1) }
     }
 }

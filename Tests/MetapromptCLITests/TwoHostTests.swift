@@ -59,11 +59,18 @@ struct TwoHostTests {
         while !FileManager.default.fileExists(atPath: out + "/checkpoints/step-2.safetensors") && Date() < deadline && process.isRunning {
             usleep(100_000)
         }
+        #expect(hosts.processes(in: hosts.names.b).count >= 2, "host B runs no daemon and rank")
         try hosts.link(up: false)
         let cut = Date()
         while process.isRunning && Date() < cut.addingTimeInterval(120) { usleep(200_000) }
         let took = Date().timeIntervalSince(cut)
         #expect(!process.isRunning, "the job still runs 120 s after the link went down")
+        // The cut-off host cleans up by itself: its daemon finds the link to mpirun dead — by
+        // its own keepalive (mpirun passes the settings on) when the link was idle, by the
+        // retransmission limit when it had data to send — and ends with its rank.
+        let cleanBy = Date().addingTimeInterval(30)
+        while !hosts.processes(in: hosts.names.b).isEmpty && Date() < cleanBy { usleep(200_000) }
+        #expect(hosts.processes(in: hosts.names.b).isEmpty, "processes left on the cut-off host 30 s after the job ended: \(hosts.processes(in: hosts.names.b).map { (try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "?" })")
         hosts.killEverything()
         process.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -109,6 +116,11 @@ struct TwoHosts {
             ["-n", names.a, "addr", "add", "192.0.2.1/24", "dev", links.a], ["-n", names.b, "addr", "add", "192.0.2.2/24", "dev", links.b],
             ["-n", names.a, "link", "set", "lo", "up"], ["-n", names.b, "link", "set", "lo", "up"],
             ["-n", names.a, "link", "set", links.a, "up"], ["-n", names.b, "link", "set", links.b, "up"],
+            // A connection with data in flight over a cut link is not probed by keepalive; it
+            // fails after the kernel's retransmissions, 15 by default (about 15 minutes), 5
+            // here (about 13 s), a per-namespace setting.
+            ["netns", "exec", names.a, "sysctl", "-q", "-w", "net.ipv4.tcp_retries2=5"],
+            ["netns", "exec", names.b, "sysctl", "-q", "-w", "net.ipv4.tcp_retries2=5"],
         ]
         for step in steps {
             let r = try runProcess(findOnPath("ip")!, step, timeout: 30)
@@ -170,11 +182,16 @@ struct TwoHosts {
         sleep(1)
     }
 
+    /// The processes in namespace `name`.
+    func processes(in name: String) -> [pid_t] {
+        guard let r = try? runProcess(findOnPath("ip")!, ["netns", "pids", name], timeout: 30) else { return [] }
+        return r.stdout.split(separator: "\n").compactMap { pid_t($0) }
+    }
+
     /// SIGKILL to every process in either namespace.
     func killEverything() {
         for name in [names.a, names.b] {
-            guard let r = try? runProcess(findOnPath("ip")!, ["netns", "pids", name], timeout: 30) else { continue }
-            for pid in r.stdout.split(separator: "\n").compactMap({ pid_t($0) }) { kill(pid, SIGKILL) }
+            for pid in processes(in: name) { kill(pid, SIGKILL) }
         }
     }
 

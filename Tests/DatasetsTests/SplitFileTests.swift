@@ -49,6 +49,21 @@ import Testing
         }
     }
 
+    /// A path under the image root whose rest is absolute (`root//x.jpg`, found by the splits
+    /// fuzz target) stays absolute in the few-shot cache, so the cached lists are the sampled ones.
+    @Test func fewShotCacheReadsBackPathsWhoseRestIsAbsolute() throws {
+        try withTemporaryDirectory { directory in
+            let split = directory + "/split_zhou_Slashes.json"
+            try writeFile(split, #"{"train": [["\#(directory)//abs/b.jpg", 0, "x"], ["c.jpg", 1, "y"]], "val": [], "test": []}"#)
+            let source = DatasetSource.custom(splitFile: split, imageRoot: directory)
+            let sampled = try source.load(shots: 1, seed: 1, verifyImages: false)
+            let cached = try source.load(shots: 1, seed: 1, verifyImages: false)
+            #expect(cached.fewShotCache == .loaded(path: source.fewShotCachePath(shots: 1, seed: 1)))
+            #expect(cached.splits.train == sampled.splits.train)
+            #expect(cached.splits.train.map(\.path).sorted() == [directory + "//abs/b.jpg", directory + "/c.jpg"])
+        }
+    }
+
     @Test func missingSplitFileIsNamed() {
         let source = DatasetSource.custom(splitFile: "/nonexistent/split_zhou_X.json", imageRoot: "/nonexistent")
         #expect(throws: DatasetError.unreadable(path: "/nonexistent/split_zhou_X.json", reason: "split file not found")) {

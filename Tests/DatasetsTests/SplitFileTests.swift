@@ -94,7 +94,12 @@ import Testing
             try writeFile(split, #"{"train": [["a.jpg", 0, "cat"], ["b.jpg", 2, "dog"]], "val": [], "test": []}"#)
             #expect {
                 try DatasetSource.custom(splitFile: split, imageRoot: directory).load(shots: 0, seed: 1, verifyImages: false)
-            } throws: { "\($0)" == "\(split): label 1: no image has label 1 (labels must run 0..<3)" }
+            } throws: { "\($0)" == "\(split): label 1: no image has label 1 (labels must run 0...2)" }
+            // The largest label there is (found while writing the splits fuzz target: 0..<max + 1 overflowed).
+            try writeFile(split, #"{"train": [["a.jpg", 0, "cat"]], "val": [], "test": [["b.jpg", 9223372036854775807, "dog"]]}"#)
+            #expect {
+                try DatasetSource.custom(splitFile: split, imageRoot: directory).load(shots: 0, seed: 1, verifyImages: false)
+            } throws: { "\($0)" == "\(split): label 1: no image has label 1 (labels must run 0...9223372036854775807)" }
         }
     }
 }

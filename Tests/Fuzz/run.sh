@@ -29,6 +29,9 @@ case "$target" in
     tokenizer) source=Tests/Fuzz/TokenizerFuzz.swift ;;
     *) echo "unknown fuzz target '$target' (json, safetensors, splits, pairs, config, tokenizer)" >&2; exit 64 ;;
 esac
+# A crash is reported by libFuzzer and AddressSanitizer, not by the Swift runtime's backtracer
+# (which, run under AddressSanitizer, reads the shadow memory and reports itself).
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 out=.build/fuzz/$target
 modules=.build/fuzz/modules
 mkdir -p "$out/corpus" "$modules"

@@ -13,6 +13,16 @@ import Testing
         }
     }
 
+    /// Quotes are code points: a quoted caption that starts with a combining mark (found by the
+    /// pairs fuzz target: as `Character`s the opening quote and the mark are one) is unquoted too.
+    @Test func quotedFieldsAreUnquotedByCodePoint() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/pairs.tsv"
+            try writeFile(path, "a.jpg\t\"\u{5B1}x \"\"\"\" y\u{600}\"\n")
+            #expect(try ImageCaptionPairs.read(path) == [ImageCaptionPair(path: directory + "/a.jpg", caption: "\u{5B1}x \"\" y\u{600}")])
+        }
+    }
+
     @Test func openCLIPHeaderSelectsColumnsByName() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/train.csv"

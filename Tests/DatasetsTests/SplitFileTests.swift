@@ -49,6 +49,21 @@ import Testing
         }
     }
 
+    /// A path under the image root whose rest is absolute (`root//x.jpg`, found by the splits
+    /// fuzz target) stays absolute in the few-shot cache, so the cached lists are the sampled ones.
+    @Test func fewShotCacheReadsBackPathsWhoseRestIsAbsolute() throws {
+        try withTemporaryDirectory { directory in
+            let split = directory + "/split_zhou_Slashes.json"
+            try writeFile(split, #"{"train": [["\#(directory)//abs/b.jpg", 0, "x"], ["c.jpg", 1, "y"]], "val": [], "test": []}"#)
+            let source = DatasetSource.custom(splitFile: split, imageRoot: directory)
+            let sampled = try source.load(shots: 1, seed: 1, verifyImages: false)
+            let cached = try source.load(shots: 1, seed: 1, verifyImages: false)
+            #expect(cached.fewShotCache == .loaded(path: source.fewShotCachePath(shots: 1, seed: 1)))
+            #expect(cached.splits.train == sampled.splits.train)
+            #expect(cached.splits.train.map(\.path).sorted() == [directory + "//abs/b.jpg", directory + "/c.jpg"])
+        }
+    }
+
     @Test func missingSplitFileIsNamed() {
         let source = DatasetSource.custom(splitFile: "/nonexistent/split_zhou_X.json", imageRoot: "/nonexistent")
         #expect(throws: DatasetError.unreadable(path: "/nonexistent/split_zhou_X.json", reason: "split file not found")) {
@@ -79,7 +94,12 @@ import Testing
             try writeFile(split, #"{"train": [["a.jpg", 0, "cat"], ["b.jpg", 2, "dog"]], "val": [], "test": []}"#)
             #expect {
                 try DatasetSource.custom(splitFile: split, imageRoot: directory).load(shots: 0, seed: 1, verifyImages: false)
-            } throws: { "\($0)" == "\(split): label 1: no image has label 1 (labels must run 0..<3)" }
+            } throws: { "\($0)" == "\(split): label 1: no image has label 1 (labels must run 0...2)" }
+            // The largest label there is (found while writing the splits fuzz target: 0..<max + 1 overflowed).
+            try writeFile(split, #"{"train": [["a.jpg", 0, "cat"]], "val": [], "test": [["b.jpg", 9223372036854775807, "dog"]]}"#)
+            #expect {
+                try DatasetSource.custom(splitFile: split, imageRoot: directory).load(shots: 0, seed: 1, verifyImages: false)
+            } throws: { "\($0)" == "\(split): label 1: no image has label 1 (labels must run 0...9223372036854775807)" }
         }
     }
 }

@@ -1,8 +1,8 @@
 // libFuzzer target: the strict JSON parser (config files, split files, safetensors headers,
-// tokenizer vocabularies). Built by Tests/Fuzz/run.sh together with Sources/TensorIO as one
-// module. Every input must either parse or throw a JSONError; a parsed value must serialise
-// and parse back to an equal value.
+// tokenizer vocabularies), built by Tests/Fuzz/run.sh. Every input must either parse or throw
+// a JSONError; a parsed value must serialise and parse back to an equal value.
 import Foundation
+import TensorIO
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

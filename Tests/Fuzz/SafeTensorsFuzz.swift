@@ -1,8 +1,8 @@
 // libFuzzer target: the safetensors reader (checkpoints, prompts, model weights, --state,
-// --batch). Built by Tests/Fuzz/run.sh together with Sources/TensorIO as one module. Every
-// input is written to a file, opened, and each tensor read in every way the project reads
-// them; anything but a SafeTensorsError is a finding.
+// --batch), built by Tests/Fuzz/run.sh. Every input is written to a file, opened, and each
+// tensor read in every way the project reads them; anything but a SafeTensorsError is a finding.
 import Foundation
+import TensorIO
 
 nonisolated(unsafe) private let path: String = {
     let directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"

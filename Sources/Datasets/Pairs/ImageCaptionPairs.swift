@@ -88,9 +88,21 @@ public enum ImageCaptionPairs {
         return pairs
     }
 
-    /// A field without its surrounding double quotes, `""` read as `"`.
+    /// A field without its surrounding double quotes, `""` read as `"`. By code point, as pandas
+    /// reads bytes: as `Character`s, a quote and a combining mark after it (`"\u{301}…`) are one.
     static func unquoted(_ field: Substring) -> String {
-        guard field.count >= 2, field.first == "\"", field.last == "\"" else { return String(field) }
-        return field.dropFirst().dropLast().replacingOccurrences(of: "\"\"", with: "\"")
+        let scalars = field.unicodeScalars
+        guard scalars.count >= 2, scalars.first == "\"", scalars.last == "\"" else { return String(field) }
+        var inner = String.UnicodeScalarView()
+        var afterQuote = false
+        for scalar in scalars.dropFirst().dropLast() {
+            if scalar == "\"" && afterQuote {
+                afterQuote = false
+                continue
+            }
+            afterQuote = scalar == "\""
+            inner.append(scalar)
+        }
+        return String(inner)
     }
 }

@@ -38,11 +38,13 @@ public struct LoadedDataset: Sendable, Equatable {
                 names[item.label] = item.classname
             }
         }
-        let count = (names.keys.max() ?? -1) + 1
-        if let gap = (0..<count).first(where: { names[$0] == nil }) {
+        // n distinct labels run 0..<n exactly when none is n or more; then one of 0...n is missing.
+        // (The largest label may be Int.max: the range is closed, so nothing overflows.)
+        if let largest = names.keys.max(), largest >= names.count {
+            let gap = (0...names.count).first { names[$0] == nil }!
             throw DatasetError.malformed(path: listFile, location: "label \(gap)",
-                                         message: "no image has label \(gap) (labels must run 0..<\(count))")
+                                         message: "no image has label \(gap) (labels must run 0...\(largest))")
         }
-        return (0..<count).map { names[$0]! }
+        return (0..<names.count).map { names[$0]! }
     }
 }

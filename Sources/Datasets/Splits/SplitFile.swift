@@ -77,11 +77,13 @@ public enum SplitFile {
     }
 
     /// `items` as split-file entries, with the image root removed from the paths as CoOp's
-    /// `save_split` does (a path outside the root stays absolute).
+    /// `save_split` does. A path outside the root stays absolute, and so does one that would
+    /// not read back as itself: `/root//x.jpg` (the rest, `/x.jpg`, is absolute) or `/root/`.
     static func json(_ items: [DatasetItem], imageRoot: String) -> JSONValue {
         let prefix = imageRoot.hasSuffix("/") ? imageRoot : imageRoot + "/"
         return .array(items.map { item in
-            let path = item.path.hasPrefix(prefix) ? String(item.path.dropFirst(prefix.count)) : item.path
+            let rest = item.path.hasPrefix(prefix) ? item.path.dropFirst(prefix.count) : ""
+            let path = rest.isEmpty || rest.hasPrefix("/") ? item.path : String(rest)
             return [.string(path), .int(Int64(item.label)), .string(item.classname)]
         })
     }

@@ -11,7 +11,8 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case truncated(path: String)
     /// libjpeg rejected the stream; `message` is libjpeg's.
     case corrupt(path: String, message: String)
-    /// A JPEG colour space this decoder cannot convert to RGB (four-component CMYK/YCCK).
+    /// A JPEG colour space this decoder cannot convert to RGB: a frame of other than 1 (grey),
+    /// 3 (YCbCr/RGB) or 4 (CMYK/YCCK) components, which PIL refuses too.
     case unsupportedColorSpace(path: String, detail: String)
 
     public var description: String {

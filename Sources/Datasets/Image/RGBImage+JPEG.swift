@@ -10,11 +10,14 @@ extension RGBImage {
     ///
     /// libjpeg(-turbo) with PIL's decoder settings (its defaults: accurate integer IDCT, fancy
     /// upsampling), so the bytes match PIL's wherever both link libjpeg-turbo. Greyscale JPEGs
-    /// come out with R = G = B, as PIL's `L → RGB` conversion gives.
+    /// come out with R = G = B, as PIL's `L → RGB` conversion gives. Four-component JPEGs
+    /// (CMYK, and YCCK, which libjpeg turns into CMYK) are read as PIL reads them: as Adobe's
+    /// inverted CMYK whatever their markers say, then converted by PIL's `cmyk2rgb` — see
+    /// ``rgbFromInvertedCMYK(_:)``.
     ///
     /// - Throws: ``ImageError``: `unreadable` (cannot open or read), `notJPEG`, `truncated`,
-    ///   `corrupt` (libjpeg's message), `unsupportedColorSpace` (CMYK/YCCK: the CJPEG shim only
-    ///   asks libjpeg for RGB output, which libjpeg cannot produce from four components).
+    ///   `corrupt` (libjpeg's message), `unsupportedColorSpace` (a frame of other than 1, 3 or
+    ///   4 components, which PIL refuses too: "cannot handle 2-layer images").
     public init(jpegFile path: String) throws {
         try self.init(jpegData: try readWholeFile(path), source: path)
     }
@@ -24,16 +27,16 @@ extension RGBImage {
     /// - Throws: ``ImageError`` as ``init(jpegFile:)``.
     public init(jpegData bytes: [UInt8], source: String) throws {
         let structure = try JPEGStructure(scanning: bytes, source: source)
-        if let components = structure.components, components == 4 {
+        if let components = structure.components, ![1, 3, 4].contains(components) {
             throw ImageError.unsupportedColorSpace(
-                path: source, detail: "4-component (CMYK/YCCK) JPEG; convert it to RGB first")
+                path: source, detail: "\(components)-component JPEG (PIL reads only 1, 3 or 4)")
         }
-        var width: Int32 = 0, height: Int32 = 0
+        var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let decoded = bytes.withUnsafeBufferPointer { buffer in
             message.withUnsafeMutableBufferPointer { text in
-                cjpeg_decode_rgb(buffer.baseAddress, UInt(buffer.count), &width, &height,
-                                 text.baseAddress, text.count)
+                cjpeg_decode(buffer.baseAddress, UInt(buffer.count), 1, &width, &height, &components,
+                             text.baseAddress, text.count)
             }
         }
         guard let decoded else {
@@ -41,9 +44,37 @@ extension RGBImage {
             throw ImageError.corrupt(path: source, message: text.isEmpty ? "libjpeg failed" : text)
         }
         defer { free(decoded) }
-        let count = Int(width) * Int(height) * 3
+        let samples = UnsafeBufferPointer(start: decoded, count: Int(width) * Int(height) * Int(components))
         self.init(width: Int(width), height: Int(height),
-                  pixels: Array(UnsafeBufferPointer(start: decoded, count: count)))
+                  pixels: components == 4 ? Self.rgbFromInvertedCMYK(samples) : Array(samples))
+    }
+
+    /// RGB from libjpeg's CMYK output, as PIL computes it: `JpegImagePlugin` decodes every
+    /// four-layer JPEG with raw mode `CMYK;I` ("assume adobe conventions": each sample
+    /// inverted, `C = 255 − c`, Adobe marker or not), and `convert("RGB")` runs `cmyk2rgb`
+    /// (Pillow 13.0, `libImaging/Convert.c`):
+    ///
+    ///     nk = 255 − K                       (= k, the stored sample)
+    ///     R  = nk − MULDIV255(C, nk)         MULDIV255(a, b) = (t + (t >> 8)) >> 8, t = a·b + 128
+    ///
+    /// and likewise G from M, B from Y. `MULDIV255(a, b)` equals `(a·b + 127) / 255` for all
+    /// bytes and never exceeds `b`, so `R ∈ 0...nk` and PIL's `CLIP8` never acts.
+    ///
+    /// - Parameter samples: interleaved CMYK as stored, `(H, W, 4)`.
+    /// - Returns: interleaved RGB, `(H, W, 3)`.
+    static func rgbFromInvertedCMYK(_ samples: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        precondition(samples.count % 4 == 0, "\(samples.count) bytes are not whole CMYK pixels")
+        let pixels = samples.count / 4
+        return [UInt8](unsafeUninitializedCapacity: pixels * 3) { out, initialized in
+            for p in 0..<pixels {
+                let nk = Int(samples[p * 4 + 3])
+                for channel in 0..<3 {
+                    let t = (255 - Int(samples[p * 4 + channel])) * nk + 128
+                    out[p * 3 + channel] = UInt8(nk - (((t >> 8) + t) >> 8))
+                }
+            }
+            initialized = pixels * 3
+        }
     }
 }
 

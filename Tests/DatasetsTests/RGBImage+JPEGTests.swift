@@ -117,6 +117,24 @@ let cmykJPEG = bytes(hex: """
         }
     }
 
+    @Test func decompressionBombIsRefusedBeforeDecoding() {
+        // Found by Tests/Fuzz (out of memory: malloc(5818094892)): 250 bytes of a tinyshapes
+        // JPEG whose frame header now says 30252×64107. PIL raises DecompressionBombError
+        // ("Image size (1939364964 pixels) exceeds limit of 178956970 pixels").
+        let path = TestFixtures.jpeg("fuzz/bomb-30252x64107.jpg")
+        #expect(throws: ImageError.tooLarge(path: path, width: 30252, height: 64107, limit: 178_956_970)) {
+            try RGBImage(jpegFile: path)
+        }
+    }
+
+    @Test func pixelLimitIsInclusiveAndCountsTheFrameHeader() throws {
+        // greyJPEG is 6×4 = 24 pixels.
+        #expect(try RGBImage(jpegData: greyJPEG, source: "grey.jpg", maximumPixels: 24).width == 6)
+        #expect(throws: ImageError.tooLarge(path: "grey.jpg", width: 6, height: 4, limit: 23)) {
+            try RGBImage(jpegData: greyJPEG, source: "grey.jpg", maximumPixels: 23)
+        }
+    }
+
     @Test func missingFileIsUnreadable() {
         let path = TestFixtures.tinyshapes("images/no_such_class/000.jpg")
         #expect(throws: ImageError.unreadable(path: path, reason: "No such file or directory")) {

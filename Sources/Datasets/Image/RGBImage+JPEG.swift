@@ -17,19 +17,31 @@ extension RGBImage {
     ///
     /// - Throws: ``ImageError``: `unreadable` (cannot open or read), `notJPEG`, `truncated`,
     ///   `corrupt` (libjpeg's message), `unsupportedColorSpace` (a frame of other than 1, 3 or
-    ///   4 components, which PIL refuses too: "cannot handle 2-layer images").
+    ///   4 components, which PIL refuses too: "cannot handle 2-layer images"), `tooLarge` (more
+    ///   than ``pilMaximumPixels`` pixels, checked before libjpeg allocates anything).
     public init(jpegFile path: String) throws {
         try self.init(jpegData: try readWholeFile(path), source: path)
     }
 
+    /// PIL's decompression-bomb limit, `2 · Image.MAX_IMAGE_PIXELS` = 2 · ⌊2³⁰ / 4 / 3⌋ pixels:
+    /// above it `Image.open` raises `DecompressionBombError` (Pillow 13.0, `Image.py`,
+    /// `_decompression_bomb_check`). Without a limit a 600-byte file declaring 65535×65535
+    /// pixels would make the decoder allocate 17 GB.
+    public static let pilMaximumPixels = 2 * (1024 * 1024 * 1024 / 4 / 3)
+
     /// Decodes JPEG bytes held in memory; `source` names them in errors (usually the path).
     ///
+    /// - Parameter maximumPixels: the largest `width · height` decoded; a larger frame throws
+    ///   ``ImageError/tooLarge(path:width:height:limit:)`` before anything is allocated.
     /// - Throws: ``ImageError`` as ``init(jpegFile:)``.
-    public init(jpegData bytes: [UInt8], source: String) throws {
+    public init(jpegData bytes: [UInt8], source: String, maximumPixels: Int = RGBImage.pilMaximumPixels) throws {
         let structure = try JPEGStructure(scanning: bytes, source: source)
         if let components = structure.components, ![1, 3, 4].contains(components) {
             throw ImageError.unsupportedColorSpace(
                 path: source, detail: "\(components)-component JPEG (PIL reads only 1, 3 or 4)")
+        }
+        if let (width, height) = structure.size, max(1, width) * max(1, height) > maximumPixels {
+            throw ImageError.tooLarge(path: source, width: width, height: height, limit: maximumPixels)
         }
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
@@ -83,6 +95,9 @@ extension RGBImage {
 struct JPEGStructure {
     /// Components of the first frame header (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK), if one was found.
     var components: Int?
+    /// Width and height the first frame header declares, if one was found (libjpeg refuses a
+    /// second frame header, so this is the size it would decode).
+    var size: (width: Int, height: Int)?
 
     /// Walks the marker segments from SOI up to the first SOS (skipping APPn segments by their
     /// lengths, so an embedded EXIF thumbnail cannot be mistaken for the image), then requires
@@ -115,7 +130,9 @@ struct JPEGStructure {
             let length = Int(bytes[i]) << 8 | Int(bytes[i + 1])
             let isFrameHeader = (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker)
             if isFrameHeader && components == nil && i + 7 < bytes.count {
+                // length (2), precision (1), height (2), width (2), components (1)
                 components = Int(bytes[i + 7])
+                size = (Int(bytes[i + 5]) << 8 | Int(bytes[i + 6]), Int(bytes[i + 3]) << 8 | Int(bytes[i + 4]))
             }
             if marker == 0xDA {
                 var j = i + length

@@ -26,11 +26,14 @@ static void cjpeg_error_exit(j_common_ptr cinfo) {
 
 static void cjpeg_silence(j_common_ptr cinfo, int level) { (void)cinfo; (void)level; }
 
-/// Decodes a JPEG held in memory to 8-bit RGB, row-major (H, W, 3).
+/// Decodes a JPEG held in memory to 8-bit samples, row-major (H, W, *components): RGB (3) for
+/// greyscale and three-component streams; for four-component ones, when `keep_cmyk` is set,
+/// the CMYK samples libjpeg outputs (4), as stored (Adobe files hold them inverted) — libjpeg
+/// converts YCCK to CMYK itself. Without `keep_cmyk` a four-component stream is an error.
 /// Returns a malloc'd buffer the caller frees, or NULL with `message` filled in.
-static inline unsigned char *cjpeg_decode_rgb(const unsigned char *data, unsigned long size,
-                                               int *width, int *height,
-                                               char *message, size_t message_capacity) {
+static inline unsigned char *cjpeg_decode(const unsigned char *data, unsigned long size,
+                                          int keep_cmyk, int *width, int *height, int *components,
+                                          char *message, size_t message_capacity) {
     struct jpeg_decompress_struct cinfo;
     struct cjpeg_error_manager err;
     unsigned char *volatile pixels = NULL;
@@ -47,9 +50,10 @@ static inline unsigned char *cjpeg_decode_rgb(const unsigned char *data, unsigne
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, size);
     jpeg_read_header(&cinfo, TRUE);
-    cinfo.out_color_space = JCS_RGB;
+    int channels = keep_cmyk && cinfo.num_components == 4 ? 4 : 3;
+    cinfo.out_color_space = channels == 4 ? JCS_CMYK : JCS_RGB;
     jpeg_start_decompress(&cinfo);
-    size_t stride = (size_t)cinfo.output_width * 3;
+    size_t stride = (size_t)cinfo.output_width * channels;
     pixels = (unsigned char *)malloc(stride * cinfo.output_height);
     if (!pixels) {
         snprintf(message, message_capacity, "out of memory for %ux%u image",
@@ -63,8 +67,18 @@ static inline unsigned char *cjpeg_decode_rgb(const unsigned char *data, unsigne
     }
     *width = (int)cinfo.output_width;
     *height = (int)cinfo.output_height;
+    *components = channels;
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     return pixels;
+}
+
+/// Decodes a JPEG held in memory to 8-bit RGB, row-major (H, W, 3); four-component (CMYK/YCCK)
+/// streams are an error. Returns a malloc'd buffer the caller frees, or NULL with `message`.
+static inline unsigned char *cjpeg_decode_rgb(const unsigned char *data, unsigned long size,
+                                               int *width, int *height,
+                                               char *message, size_t message_capacity) {
+    int components = 0;
+    return cjpeg_decode(data, size, 0, width, height, &components, message, message_capacity);
 }
 #endif

@@ -61,11 +61,77 @@ let cmykJPEG = bytes(hex: """
         #expect(image.pixels == grey.flatMap { [$0, $0, $0] })
     }
 
-    @Test func cmykIsRejectedWithItsPath() {
-        // PIL would give (207, 46, 190) everywhere; the CJPEG shim cannot produce CMYK samples.
+    @Test func adobeCMYKBecomesRGBAsPILConvertDoes() throws {
+        // Image.open(cmyk).convert("RGB") under Pillow 13.0: (207, 46, 190) at all four pixels.
+        let image = try RGBImage(jpegData: cmykJPEG, source: "cmyk.jpg")
+        #expect(image.width == 2 && image.height == 2)
+        #expect(image.pixels == Array([[UInt8]](repeating: [207, 46, 190], count: 4).joined()))
+    }
+
+    /// Tests/Fixtures/jpeg (see its README): Pillow-written Adobe CMYK (4:4:4; progressive with
+    /// C at 2×2 and M, Y, K at 1×1), the same CMYK stream without its Adobe marker, and
+    /// libjpeg-written YCCK (Cb, Cr at half resolution; baseline and progressive). Each `.rgb`
+    /// is `Image.open(jpg).convert("RGB").tobytes()` under Pillow 13.0 (libjpeg-turbo 3.2),
+    /// compared exactly: libjpeg here outputs the same CMYK samples, and the conversion is
+    /// PIL's integer arithmetic.
+    @Test(arguments: [
+        ("cmyk", 11, 7), ("cmyk-progressive", 13, 9), ("cmyk-no-adobe", 11, 7),
+        ("ycck", 15, 10), ("ycck-progressive", 9, 13),
+    ])
+    func fourComponentJPEGDecodesExactlyAsPIL(name: String, width: Int, height: Int) throws {
+        let image = try RGBImage(jpegFile: TestFixtures.jpeg(name + ".jpg"))
+        let expected = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestFixtures.jpeg(name + ".rgb"))))
+        #expect(image.width == width && image.height == height)
+        #expect(expected.count == width * height * 3)
+        let differences = zip(image.pixels, expected).map { abs(Int($0) - Int($1)) }
+        #expect(differences.max() == 0, "\(differences.filter { $0 != 0 }.count) bytes differ")
+    }
+
+    @Test func inverseCMYKConversionIsPILsForEveryByteAndBlack() {
+        // Every (stored sample s, stored k): PIL's R = nk − (C·nk + 127) / 255 with C = 255 − s
+        // and nk = k, the rounded division its MULDIV255 computes ("like (a * b + 127) / 255").
+        var samples: [UInt8] = []
+        for s in 0...255 {
+            for k in 0...255 { samples += [UInt8(s), 0, 255, UInt8(k)] }
+        }
+        let rgb = samples.withUnsafeBufferPointer { RGBImage.rgbFromInvertedCMYK($0) }
+        var mismatches = 0
+        for s in 0...255 {
+            for k in 0...255 {
+                let p = (s * 256 + k) * 3
+                let expected = [k - ((255 - s) * k + 127) / 255, k - (255 * k + 127) / 255, k]
+                if rgb[p..<p + 3].map(Int.init) != expected { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func twoComponentFrameIsAnUnsupportedColorSpace() {
+        var twoComponents = greyJPEG
+        // SOF0 at offset 89: FF C0, length, precision, height, width, then the component count.
+        #expect(twoComponents[89] == 0xFF && twoComponents[90] == 0xC0 && twoComponents[98] == 1)
+        twoComponents[98] = 2
         #expect(throws: ImageError.unsupportedColorSpace(
-            path: "cmyk.jpg", detail: "4-component (CMYK/YCCK) JPEG; convert it to RGB first")) {
-            try RGBImage(jpegData: cmykJPEG, source: "cmyk.jpg")
+            path: "two.jpg", detail: "2-component JPEG (PIL reads only 1, 3 or 4)")) {
+            try RGBImage(jpegData: twoComponents, source: "two.jpg")
+        }
+    }
+
+    @Test func decompressionBombIsRefusedBeforeDecoding() {
+        // Found by Tests/Fuzz (out of memory: malloc(5818094892)): 250 bytes of a tinyshapes
+        // JPEG whose frame header now says 30252×64107. PIL raises DecompressionBombError
+        // ("Image size (1939364964 pixels) exceeds limit of 178956970 pixels").
+        let path = TestFixtures.jpeg("fuzz/bomb-30252x64107.jpg")
+        #expect(throws: ImageError.tooLarge(path: path, width: 30252, height: 64107, limit: 178_956_970)) {
+            try RGBImage(jpegFile: path)
+        }
+    }
+
+    @Test func pixelLimitIsInclusiveAndCountsTheFrameHeader() throws {
+        // greyJPEG is 6×4 = 24 pixels.
+        #expect(try RGBImage(jpegData: greyJPEG, source: "grey.jpg", maximumPixels: 24).width == 6)
+        #expect(throws: ImageError.tooLarge(path: "grey.jpg", width: 6, height: 4, limit: 23)) {
+            try RGBImage(jpegData: greyJPEG, source: "grey.jpg", maximumPixels: 23)
         }
     }
 

@@ -22,6 +22,10 @@ enum TestFixtures {
 
     /// A file of the tinyshapes dataset, e.g. `images/blue_circle/000.jpg`.
     static func tinyshapes(_ relative: String) -> String { tinyshapes + "/" + relative }
+
+    /// A file of the four-component JPEG fixtures, `Tests/Fixtures/jpeg/` (e.g. `ycck.jpg`,
+    /// and `ycck.rgb`, Pillow's RGB bytes for it; made by that directory's `generate.py`).
+    static func jpeg(_ name: String) -> String { directory + "/jpeg/" + name }
 }
 
 /// Runs `body` with a fresh empty directory, removed afterwards.

@@ -7,6 +7,7 @@
 #   Tests/Fuzz/run.sh pairs 10         # image-caption lists, TSV and JSONL (ImageCaptionPairs)
 #   Tests/Fuzz/run.sh config 10        # --config files and --set overrides (MethodConfiguration)
 #   Tests/Fuzz/run.sh tokenizer 10     # vocab.json + merges.txt, and encoding any text (CLIPTokenizer)
+#   Tests/Fuzz/run.sh jpeg 10          # the JPEG decoder, with libjpeg (RGBImage(jpegData:))
 #
 # Each target is Tests/Fuzz/<Name>Fuzz.swift, whose header says what an input is and what must
 # hold for it. The library modules are compiled as the package's modules are (one module per
@@ -18,7 +19,7 @@
 # regression test that feeds the crashing input through the normal API. Not part of the suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-target=${1:?usage: Tests/Fuzz/run.sh json|safetensors|splits|pairs|config|tokenizer MINUTES}
+target=${1:?usage: Tests/Fuzz/run.sh json|safetensors|splits|pairs|config|tokenizer|jpeg MINUTES}
 minutes=${2:-10}
 case "$target" in
     json) source=Tests/Fuzz/JSONFuzz.swift ;;
@@ -27,7 +28,8 @@ case "$target" in
     pairs) source=Tests/Fuzz/ImageCaptionPairsFuzz.swift ;;
     config) source=Tests/Fuzz/MethodConfigurationFuzz.swift ;;
     tokenizer) source=Tests/Fuzz/TokenizerFuzz.swift ;;
-    *) echo "unknown fuzz target '$target' (json, safetensors, splits, pairs, config, tokenizer)" >&2; exit 64 ;;
+    jpeg) source=Tests/Fuzz/JPEGFuzz.swift ;;
+    *) echo "unknown fuzz target '$target' (json, safetensors, splits, pairs, config, tokenizer, jpeg)" >&2; exit 64 ;;
 esac
 # A crash is reported by libFuzzer and AddressSanitizer, not by the Swift runtime's backtracer
 # (which, run under AddressSanitizer, reads the shadow memory and reports itself).

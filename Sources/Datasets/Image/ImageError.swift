@@ -11,8 +11,12 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case truncated(path: String)
     /// libjpeg rejected the stream; `message` is libjpeg's.
     case corrupt(path: String, message: String)
-    /// A JPEG colour space this decoder cannot convert to RGB (four-component CMYK/YCCK).
+    /// A JPEG colour space this decoder cannot convert to RGB: a frame of other than 1 (grey),
+    /// 3 (YCbCr/RGB) or 4 (CMYK/YCCK) components, which PIL refuses too.
     case unsupportedColorSpace(path: String, detail: String)
+    /// The frame header declares more pixels than the decoder's limit (by default PIL's
+    /// decompression-bomb limit, where `Image.open` raises `DecompressionBombError`).
+    case tooLarge(path: String, width: Int, height: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +30,8 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
             "\(path): corrupt JPEG data: \(message)"
         case .unsupportedColorSpace(let path, let detail):
             "\(path): unsupported JPEG colour space: \(detail)"
+        case .tooLarge(let path, let width, let height, let limit):
+            "\(path): a \(width)x\(height) image has more than \(limit) pixels, the decoder's limit"
         }
     }
 }

@@ -1,6 +1,6 @@
 // libFuzzer target: the JPEG decoder (dataset images: greyscale, RGB, CMYK and YCCK; baseline and
-// progressive). Built by Tests/Fuzz/run.sh together with the decoding files of
-// Sources/Datasets/Image and libjpeg (through Sources/CJPEG's module map) as one module. Every
+// progressive). Built by Tests/Fuzz/run.sh against its build of the Datasets module
+// (libjpeg through Sources/CJPEG's module map). Every
 // input must either decode or throw an ImageError; a decoded image of at most 256×256 pixels
 // must decode again to the same pixels (libjpeg reading memory it never wrote would show here,
 // which AddressSanitizer alone does not catch).

@@ -7,19 +7,7 @@ import Datasets
 import Foundation
 import TensorIO
 
-private let directory: String = {
-    let temporary = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-    let path = "\(temporary)/metaprompt-fuzz-pairs-\(getpid())"
-    mkdir(path, 0o755)
-    return path
-}()
-
-private func write(_ bytes: some Collection<UInt8>, to path: String) {
-    guard let handle = fopen(path, "wb") else { fatalError("cannot write \(path)") }
-    let array = Array(bytes)
-    if !array.isEmpty { fwrite(array, 1, array.count, handle) }
-    fclose(handle)
-}
+private let directory = scratchDirectory("pairs")
 
 /// The pairs of the list at `path`, nil when reading threw a DatasetError; any other error is
 /// a finding.

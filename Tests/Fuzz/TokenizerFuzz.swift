@@ -11,19 +11,7 @@
 import CLIP
 import Foundation
 
-private let directory: String = {
-    let temporary = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-    let path = "\(temporary)/metaprompt-fuzz-tokenizer-\(getpid())"
-    mkdir(path, 0o755)
-    return path
-}()
-
-private func write(_ bytes: some Collection<UInt8>, to path: String) {
-    guard let handle = fopen(path, "wb") else { fatalError("cannot write \(path)") }
-    let array = Array(bytes)
-    if !array.isEmpty { fwrite(array, 1, array.count, handle) }
-    fclose(handle)
-}
+private let directory = scratchDirectory("tokenizer")
 
 /// What every tokenizer must do with any text.
 private func check(_ tokenizer: CLIPTokenizer, _ text: String) {

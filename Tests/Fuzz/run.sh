@@ -60,7 +60,7 @@ build MetaLearning AutoDiff
 build Datasets AutoDiff TensorIO
 build CLIPAdapter AutoDiff TensorIO CLIP MetaLearning Datasets
 
-swiftc "${flags[@]}" -module-name Fuzz "$source" "$modules"/{TensorIO,AutoDiff,CLIP,MetaLearning,Datasets,CLIPAdapter}.o \
+swiftc "${flags[@]}" -module-name Fuzz "$source" Tests/Fuzz/FuzzFiles.swift "$modules"/{TensorIO,AutoDiff,CLIP,MetaLearning,Datasets,CLIPAdapter}.o \
     -o "$out/fuzzer"
 "$out/fuzzer" -max_total_time=$(( minutes * 60 )) -timeout=10 -print_final_stats=1 -artifact_prefix="$out/" \
     "$out/corpus" "Tests/Fuzz/corpus/$target"

@@ -73,12 +73,4 @@ static inline unsigned char *cjpeg_decode(const unsigned char *data, unsigned lo
     return pixels;
 }
 
-/// Decodes a JPEG held in memory to 8-bit RGB, row-major (H, W, 3); four-component (CMYK/YCCK)
-/// streams are an error. Returns a malloc'd buffer the caller frees, or NULL with `message`.
-static inline unsigned char *cjpeg_decode_rgb(const unsigned char *data, unsigned long size,
-                                               int *width, int *height,
-                                               char *message, size_t message_capacity) {
-    int components = 0;
-    return cjpeg_decode(data, size, 0, width, height, &components, message, message_capacity);
-}
 #endif

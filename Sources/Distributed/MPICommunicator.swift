@@ -19,14 +19,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private let jobRank: Int, jobSize: Int
     /// How long collectives may wait (shared with the groups split from this one).
     public let watch: CollectiveWatch
-    /// This process's host, for the watch's messages.
-    private let host: String
     /// The side channel that names the ranks a waiting collective misses (shared with the
     /// groups split from this one), this communicator's identifier on it, and its members'
     /// ranks in the whole job.
     private let rollCall: RollCall
     private let identifier: Int
     private let members: [Int]
+    /// This process's host, for the watch's messages.
+    private var host: String { rollCall.hosts[jobRank] }
 
     /// Initialises MPI (once per process) and joins MPI_COMM_WORLD.
     public init() throws {
@@ -38,8 +38,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         isWorld = true
         (jobRank, jobSize) = (rank, size)
         watch = CollectiveWatch()
-        host = Self.hostName()
-        rollCall = try RollCall(worldRank: rank, worldSize: size, host: host)
+        rollCall = try RollCall(worldRank: rank, worldSize: size, host: Self.hostName())
         identifier = rollCall.register()
         members = Array(0..<size)
     }
@@ -51,7 +50,6 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         isWorld = false
         (jobRank, jobSize) = (parent.jobRank, parent.jobSize)
         watch = parent.watch
-        host = parent.host
         rollCall = parent.rollCall
         identifier = rollCall.register()
         members = try Self.jobRanks(of: group, size: size)

@@ -19,10 +19,10 @@ import Testing
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/tinyshapes/images/blue_circle/000.jpg")
         let bytes = try [UInt8](Data(contentsOf: url))
-        var width: Int32 = 0, height: Int32 = 0
+        var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let pixels = bytes.withUnsafeBufferPointer {
-            cjpeg_decode_rgb($0.baseAddress, UInt($0.count), &width, &height, &message, 256)
+            cjpeg_decode($0.baseAddress, UInt($0.count), 0, &width, &height, &components, &message, 256)
         }
         #expect(pixels != nil)
         free(pixels)
@@ -32,10 +32,10 @@ import Testing
 
     @Test func libjpegReportsCorruptDataInsteadOfExiting() {
         let bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 1, 2, 3]  // SOI, then garbage
-        var width: Int32 = 0, height: Int32 = 0
+        var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let pixels = bytes.withUnsafeBufferPointer {
-            cjpeg_decode_rgb($0.baseAddress, UInt($0.count), &width, &height, &message, 256)
+            cjpeg_decode($0.baseAddress, UInt($0.count), 0, &width, &height, &components, &message, 256)
         }
         #expect(pixels == nil)
         let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }

@@ -191,9 +191,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     /// `MPI_Comm_split` of this communicator. The group's communicator lives until
     /// `MPI_Finalize` (a job splits once; `MPI_Comm_free` is collective, which a deinit
-    /// cannot be).
+    /// cannot be). MPI has no non-blocking split, so the ranks first meet in a barrier under
+    /// the watch: a rank that never gets there is named and ends the job, as in any other
+    /// collective, instead of leaving the others blocked in the split.
     public func split(color: Int, key: Int) throws -> any Communicator {
         precondition(color >= 0 && color <= Int(Int32.max) && abs(key) <= Int(Int32.max), "split color \(color), key \(key)")
+        try collective("MPI_Barrier(before MPI_Comm_split)") { MPI_Ibarrier(comm, $0) }
         var group: MPI_Comm?
         try Self.check("MPI_Comm_split", MPI_Comm_split(comm, Int32(color), Int32(key), &group))
         guard let group else { throw DistributedError.mpi(call: "MPI_Comm_split", code: 0, message: "no communicator returned") }

@@ -51,6 +51,7 @@ build() {
     echo "building $module" >&2
     swiftc "${flags[@]}" -wmo -module-name "$module" -emit-module -emit-module-path "$modules/$module.swiftmodule" \
         -c $(find Sources/"$module" -name '*.swift' | sort) -o "$object"
+    touch "$object"  # swiftc keeps an unchanged output's old time
 }
 # Package.swift's library targets a fuzz target can import, in dependency order.
 build TensorIO

@@ -10,12 +10,17 @@ func makeStorage(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) ->
     }
 }
 
+// Every kernel here computes each output element on its own, so splitting the elements over
+// the engine's threads (`Parallel.forEachRange`) leaves every bit as one thread computes it.
+
 /// `out[i] = f(x[i])`.
 @inline(__always)
 func mapKernel(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
     x.withUnsafeBufferPointer { xs in
         makeStorage(xs.count) { out in
-            for i in 0..<xs.count { out[i] = f(xs[i]) }
+            Parallel.forEachRange(xs.count, work: xs.count) { range in
+                for i in range { out[i] = f(xs[i]) }
+            }
         }
     }
 }
@@ -25,7 +30,11 @@ func mapKernel(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
 @inline(__always)
 func vectorMapKernel(_ x: [Float], _ f: (SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
     x.withUnsafeBufferPointer { xs in
-        makeStorage(xs.count) { out in vectorMap(xs.baseAddress!, out, xs.count, f) }
+        makeStorage(xs.count) { out in
+            Parallel.forEachRange(xs.count, work: xs.count) { range in
+                vectorMap(xs.baseAddress! + range.lowerBound, out + range.lowerBound, range.count, f)
+            }
+        }
     }
 }
 
@@ -55,7 +64,9 @@ func zipKernel(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Flo
     return x.withUnsafeBufferPointer { xs in
         y.withUnsafeBufferPointer { ys in
             makeStorage(xs.count) { out in
-                for i in 0..<xs.count { out[i] = f(xs[i], ys[i]) }
+                Parallel.forEachRange(xs.count, work: xs.count) { range in
+                    for i in range { out[i] = f(xs[i], ys[i]) }
+                }
             }
         }
     }
@@ -76,12 +87,16 @@ func broadcastKernel(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int
             makeStorage(count) { out in
                 if bb.count == 1 {
                     let s = bb[0]
-                    for i in 0..<count { out[i] = f(aa[i], s) }
+                    Parallel.forEachRange(count, work: count) { range in
+                        for i in range { out[i] = f(aa[i], s) }
+                    }
                     return
                 }
                 if aa.count == 1 {
                     let s = aa[0]
-                    for i in 0..<count { out[i] = f(s, bb[i]) }
+                    Parallel.forEachRange(count, work: count) { range in
+                        for i in range { out[i] = f(s, bb[i]) }
+                    }
                     return
                 }
                 let rank = shape.count
@@ -89,31 +104,39 @@ func broadcastKernel(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int
                 let sb = Shape.broadcastStrides(bShape, to: shape)
                 let inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
                 let rows = count / max(inner, 1)
-                var index = [Int](repeating: 0, count: rank)  // index over the outer axes
-                var offA = 0, offB = 0
-                for row in 0..<rows {
-                    let o = out + row * inner
-                    if ia == 1 && ib == 1 {
-                        for j in 0..<inner { o[j] = f(aa[offA + j], bb[offB + j]) }
-                    } else if ia == 1 {
-                        let s = bb[offB]
-                        for j in 0..<inner { o[j] = f(aa[offA + j], s) }
-                    } else if ib == 1 {
-                        let s = aa[offA]
-                        for j in 0..<inner { o[j] = f(s, bb[offB + j]) }
-                    } else {
-                        let s = f(aa[offA], bb[offB])
-                        for j in 0..<inner { o[j] = s }
+                Parallel.forEachRange(rows, work: count, alignment: 1) { range in
+                    // The outer index of the first row, and the operands' offsets there.
+                    var index = [Int](repeating: 0, count: rank)
+                    var offA = 0, offB = 0, rest = range.lowerBound
+                    for axis in stride(from: rank - 2, through: 0, by: -1) {
+                        index[axis] = rest % shape[axis]
+                        rest /= shape[axis]
+                        offA += index[axis] * sa[axis]; offB += index[axis] * sb[axis]
                     }
-                    // Advance the outer index like an odometer.
-                    var axis = rank - 2
-                    while axis >= 0 {
-                        index[axis] += 1
-                        offA += sa[axis]; offB += sb[axis]
-                        if index[axis] < shape[axis] { break }
-                        offA -= sa[axis] * shape[axis]; offB -= sb[axis] * shape[axis]
-                        index[axis] = 0
-                        axis -= 1
+                    for row in range {
+                        let o = out + row * inner
+                        if ia == 1 && ib == 1 {
+                            for j in 0..<inner { o[j] = f(aa[offA + j], bb[offB + j]) }
+                        } else if ia == 1 {
+                            let s = bb[offB]
+                            for j in 0..<inner { o[j] = f(aa[offA + j], s) }
+                        } else if ib == 1 {
+                            let s = aa[offA]
+                            for j in 0..<inner { o[j] = f(s, bb[offB + j]) }
+                        } else {
+                            let s = f(aa[offA], bb[offB])
+                            for j in 0..<inner { o[j] = s }
+                        }
+                        // Advance the outer index like an odometer.
+                        var axis = rank - 2
+                        while axis >= 0 {
+                            index[axis] += 1
+                            offA += sa[axis]; offB += sb[axis]
+                            if index[axis] < shape[axis] { break }
+                            offA -= sa[axis] * shape[axis]; offB -= sb[axis] * shape[axis]
+                            index[axis] = 0
+                            axis -= 1
+                        }
                     }
                 }
             }

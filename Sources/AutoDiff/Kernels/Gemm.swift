@@ -1,29 +1,123 @@
 import CBLAS
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `C = op(A)·op(B)` for one pair of row-major matrices via OpenBLAS `cblas_sgemm`.
 /// `op(A)` is M×K (A stored K×M when `transposeA`), `op(B)` is K×N; C is M×N and
-/// overwritten (`beta == 0`) or accumulated into (`beta == 1`).
+/// overwritten (`beta == 0`) or accumulated into (`beta == 1`). `lda`: A's row length when A
+/// is a column block of a wider matrix (default: its own width).
 @inline(__always)
 func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-           m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, beta: Float = 0) {
-    BLAS.flops &+= 2 * m * n * k
+           m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, beta: Float = 0, lda: Int? = nil) {
+    BLAS.count(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, beta: beta)
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1,
-                a, Int32(transposeA ? m : k),
+                a, Int32(lda ?? (transposeA ? m : k)),
                 b, Int32(transposeB ? k : n),
                 beta, c, Int32(n))
+}
+
+/// `count` products C_e = op(A_e)·op(B_e) (A_e at `a + e·strideA`, B_e at `b + e·strideB`,
+/// C_e at `c + e·m·n`) on the engine's threads (``Parallel``), each entry's bits as one plain
+/// call gives them: the entries are split over the threads when there are enough of them,
+/// otherwise each product's rows are, in blocks aligned to OpenBLAS's row tile
+/// (``RowAlignedProduct``). `rows`: the A rows are that block of a larger product (one entry,
+/// A not transposed), and keep the bits they have there.
+func parallelProducts(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                      count: Int, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
+                      strideA: Int, strideB: Int, rows: RowBlock?) {
+    let chunks = Parallel.chunkCount(work: count * m * n * k)
+    func entry(_ e: Int) {
+        sgemm(a + e * strideA, b + e * strideB, c + e * m * n, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+    }
+    if let rows, chunks == 1 {
+        return RowAlignedProduct.multiply(a, b, c, m: m, n: n, k: k, transposeB: transposeB, block: rows)
+    }
+    if chunks == 1 { return (0..<count).forEach(entry) }
+    if count >= chunks && rows == nil {
+        return Parallel.run(chunks: chunks) { i in (count * i / chunks..<count * (i + 1) / chunks).forEach(entry) }
+    }
+    let tile = transposeA ? RowAlignedProduct.transposedRowTile : RowAlignedProduct.rowTile
+    guard let tile else {  // no measured tile: the plain calls, on the caller
+        if let rows { return RowAlignedProduct.multiply(a, b, c, m: m, n: n, k: k, transposeB: transposeB, block: rows) }
+        return (0..<count).forEach(entry)
+    }
+    let block = rows ?? RowBlock(start: 0, total: m)
+    // Boundaries in the whole product's rows, rounded up to the tile.
+    let bounds = (0...chunks).map { j in
+        j == chunks ? block.start + m : min(block.start + m, (block.start + m * j / chunks + tile - 1) / tile * tile)
+    }
+    for e in 0..<count {
+        let ae = a + e * strideA, be = b + e * strideB, ce = c + e * m * n
+        Parallel.run(chunks: chunks) { i in
+            let lower = i == 0 ? block.start : bounds[i], upper = bounds[i + 1]
+            guard lower < upper else { return }
+            let offset = lower - block.start
+            if transposeA {  // aligned blocks of whole products only: plain calls on a column block of A
+                sgemm(ae + offset, be, ce + offset * n, m: upper - lower, n: n, k: k, transposeA: true,
+                      transposeB: transposeB, lda: m)
+            } else {
+                RowAlignedProduct.multiply(ae + offset * k, be, ce + offset * n, m: upper - lower, n: n, k: k,
+                                           transposeB: transposeB, block: RowBlock(start: lower, total: block.total))
+            }
+        }
+    }
 }
 
 /// OpenBLAS threading. metaprompt runs one BLAS thread per MPI rank unless told otherwise,
 /// so ranks do not oversubscribe cores and results do not depend on a thread count.
 public enum BLAS {
-    public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// Sets the engine's thread count (``Parallel``), which also splits the matrix products;
+    /// OpenBLAS itself stays on one thread.
+    public static func setThreadCount(_ n: Int) {
+        openblas_set_num_threads(1)
+        Parallel.setThreadCount(n)
+    }
+    public static var threadCount: Int { Parallel.threadCount }
+
+    /// Runs `body` with OpenBLAS's own threads set to `n` (raw-rate measurements), then back
+    /// to one.
+    public static func withOpenBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        openblas_set_num_threads(Int32(n))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+
     /// Matrix-product flops issued by the engine since the process started (2·M·N·K per
-    /// product), for benchmarks. Unsynchronised: meaningful when one thread runs the engine.
-    nonisolated(unsafe) public static var flops = 0
+    /// product), for benchmarks.
+    public static var flops: Int { flopCounter.load(ordering: .relaxed) }
+    private static let flopCounter = Atomic<Int>(0)
+    nonisolated(unsafe) private static var productsLock: pthread_mutex_t = {
+        var lock = pthread_mutex_t()
+        pthread_mutex_init(&lock, nil)
+        return lock
+    }()
+
+    /// Counts one product in ``flops`` (and in ``products`` while recording).
+    @inline(__always)
+    static func count(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, beta: Float) {
+        flopCounter.add(2 * m * n * k, ordering: .relaxed)
+        guard recordsProducts else { return }
+        pthread_mutex_lock(&productsLock)
+        products[Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, accumulates: beta != 0), default: 0] += 1
+        pthread_mutex_unlock(&productsLock)
+    }
+
+    /// One shape of matrix product the engine issued.
+    public struct Product: Hashable, Sendable {
+        public var m, n, k: Int
+        public var transposeA, transposeB, accumulates: Bool
+        public var flops: Int { 2 * m * n * k }
+    }
+    /// While true, every product the engine issues is counted in ``products`` by shape, for
+    /// `bench step`'s bound (the same products at the raw sgemm rate). Set and read while no
+    /// product runs.
+    nonisolated(unsafe) public static var recordsProducts = false
+    nonisolated(unsafe) public static var products: [Product: Int] = [:]
 
     /// The row tile of this BLAS's matrix products, as measured (see `RowAlignedProduct`).
     public static var rowTile: Int? { RowAlignedProduct.rowTile }
@@ -31,10 +125,10 @@ public enum BLAS {
     /// `C = op(A)·op(B)` straight through `cblas_sgemm` (row-major, C overwritten, not counted
     /// in ``flops``): the raw rate benchmarks compare the engine against.
     public static func sgemm(_ a: [Float], _ b: [Float], _ c: inout [Float], m: Int, n: Int, k: Int,
-                             transposeA: Bool = false, transposeB: Bool = false) {
+                             transposeA: Bool = false, transposeB: Bool = false, beta: Float = 0) {
         precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "sgemm \(m)×\(k)·\(k)×\(n) on buffers of \(a.count), \(b.count), \(c.count)")
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, &c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), beta, &c, Int32(n))
     }
 }
 
@@ -98,6 +192,50 @@ enum RowAlignedProduct {
                         let rows = start..<(start + count)
                         if product(rows, total: total, transposeB: transposeB, tile: tile) != Array(whole[(start * n)..<((start + count) * n)]) {
                             continue candidates
+                        }
+                    }
+                }
+            }
+            return tile
+        }
+        return nil
+    }()
+
+    /// The same for Aᵀ·op(B) (A stored K×M), for the blocks ``parallelProducts`` uses: the
+    /// smallest tile t for which every block that starts at a multiple of t and ends at one or
+    /// at the product's end, computed as one call on that column block of A, reproduces the
+    /// whole product's rows bit for bit (777 and 5 rows, both layouts of B); nil if none does.
+    static let transposedRowTile: Int? = {
+        let (k, n) = (67, 45)
+        var stream: UInt64 = 0xD1B5_4A32_D192_ED03
+        func next() -> Float {
+            stream = stream &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: stream >> 11) % 2001 - 1000) / 1000
+        }
+        let b = (0..<(k * n)).map { _ in next() }
+        func product(_ a: [Float], _ rows: Range<Int>, total: Int, transposeB: Bool) -> [Float] {
+            var c = [Float](repeating: 0, count: rows.count * n)
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        sgemm(a.baseAddress! + rows.lowerBound, b.baseAddress!, c.baseAddress!, m: rows.count, n: n, k: k,
+                              transposeA: true, transposeB: transposeB, lda: total)
+                    }
+                }
+            }
+            return c
+        }
+        candidates: for tile in [1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256] {
+            for total in [777, 5] {
+                let a = (0..<(k * total)).map { _ in next() }
+                for transposeB in [false, true] {
+                    let whole = product(a, 0..<total, total: total, transposeB: transposeB)
+                    let starts = Array(stride(from: 0, to: total, by: tile))
+                    for (i, start) in starts.enumerated() {
+                        for end in [min(start + tile, total), total, starts.count > i + 3 ? starts[i + 3] : total] where end > start {
+                            if product(a, start..<end, total: total, transposeB: transposeB) != Array(whole[(start * n)..<(end * n)]) {
+                                continue candidates
+                            }
                         }
                     }
                 }

@@ -11,10 +11,20 @@ func permuteKernel(_ x: [Float], shape: [Int], axes: [Int]) -> [Float] {
     return x.withUnsafeBufferPointer { xs in
         makeStorage(count) { out in
             guard count > 0 else { return }
+            // Split over the output's rows (elements when the last axis moves); each range
+            // starts from its own outer index.
+            let units = count / rowLength
+            Parallel.forEachRange(units, work: count, alignment: 1) { range in
             var index = [Int](repeating: 0, count: rank)
-            var offset = 0
-            var o = 0
-            while o < count {
+            var offset = 0, rest = range.lowerBound
+            for axis in stride(from: outerRank - 1, through: 0, by: -1) {
+                index[axis] = rest % outShape[axis]
+                rest /= outShape[axis]
+                offset += index[axis] * src[axis]
+            }
+            var o = range.lowerBound * rowLength
+            let end = range.upperBound * rowLength
+            while o < end {
                 if rowLength > 1 {
                     for j in 0..<rowLength { out[o + j] = xs[offset + j] }
                     o += rowLength
@@ -32,6 +42,7 @@ func permuteKernel(_ x: [Float], shape: [Int], axes: [Int]) -> [Float] {
                     axis -= 1
                 }
             }
+            }
         }
     }
 }
@@ -41,10 +52,12 @@ func sliceAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int, range: Range<
     let m = range.count
     return x.withUnsafeBufferPointer { xs in
         makeStorage(outer * m * inner) { out in
-            for o in 0..<outer {
+            Parallel.forEachRange(outer, work: outer * m * inner, alignment: 1) { slabs in
+            for o in slabs {
                 let src = xs.baseAddress! + (o * n + range.lowerBound) * inner
                 let dst = out + o * m * inner
                 for i in 0..<(m * inner) { dst[i] = src[i] }
+            }
             }
         }
     }

@@ -1,8 +1,11 @@
 /// Sums `x`, viewed as (outer, n, inner), over its middle axis: out is (outer, inner).
+/// Each output element is summed over k = 0, 1, … in order, whichever thread (split over
+/// `outer`, or over `inner` when `outer` is small) computes it.
 func sumAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
     x.withUnsafeBufferPointer { xs in
         makeStorage(outer * inner) { out in
-            for o in 0..<outer {
+            // Columns i ∈ columns of slab o.
+            func sum(_ o: Int, _ columns: Range<Int>) {
                 let dst = out + o * inner
                 let src = xs.baseAddress! + o * n * inner
                 if inner == 1 {
@@ -10,11 +13,20 @@ func sumAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
                     for k in 0..<n { s += src[k] }
                     dst[0] = s
                 } else {
-                    for i in 0..<inner { dst[i] = n > 0 ? src[i] : 0 }
+                    for i in columns { dst[i] = n > 0 ? src[i] : 0 }
                     for k in 1..<max(n, 1) {
                         let row = src + k * inner
-                        for i in 0..<inner { dst[i] += row[i] }
+                        for i in columns { dst[i] += row[i] }
                     }
+                }
+            }
+            if outer >= Parallel.chunkCount(work: outer * n * inner) {
+                Parallel.forEachRange(outer, work: outer * n * inner, alignment: 1) { range in
+                    for o in range { sum(o, 0..<inner) }
+                }
+            } else {
+                for o in 0..<outer {
+                    Parallel.forEachRange(inner, work: n * inner) { columns in sum(o, columns) }
                 }
             }
         }
@@ -51,10 +63,10 @@ func maxAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int) -> (values: [Fl
 func expandAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
     x.withUnsafeBufferPointer { xs in
         makeStorage(outer * n * inner) { out in
-            for o in 0..<outer {
-                let src = xs.baseAddress! + o * inner
-                for k in 0..<n {
-                    let dst = out + (o * n + k) * inner
+            Parallel.forEachRange(outer * n, work: outer * n * inner, alignment: 1) { range in
+                for row in range {
+                    let src = xs.baseAddress! + row / n * inner
+                    let dst = out + row * inner
                     for i in 0..<inner { dst[i] = src[i] }
                 }
             }

@@ -17,7 +17,8 @@ extension Tensor {
             weight.storage.withUnsafeBufferPointer { w in
                 bias.storage.withUnsafeBufferPointer { b in
                     makeStorage(count) { out in
-                        for r in 0..<rows {
+                        Parallel.forEachRange(rows, work: rows * n, alignment: 1) { range in
+                        for r in range {
                             let src = xs.baseAddress! + r * n, dst = out + r * n
                             var mean: Float = 0
                             for i in 0..<n { mean += src[i] }
@@ -27,6 +28,7 @@ extension Tensor {
                             variance /= Float(n)
                             let rstd = 1 / (variance + epsilon).squareRoot()
                             for i in 0..<n { dst[i] = (src[i] - mean) * rstd * w[i] + b[i] }
+                        }
                         }
                     }
                 }
@@ -67,7 +69,8 @@ extension Tensor {
                 // sum·(1/n)), so results do not move by an ulp against the previous rule.
                 let inverseN = 1 / Float(n)
                 return makeStorage(count) { out in
-                    for r in 0..<rows {
+                    Parallel.forEachRange(rows, work: rows * n, alignment: 1) { range in
+                    for r in range {
                         let src = xs.baseAddress! + r * n, g = gs.baseAddress! + r * n, dst = out + r * n
                         var mean: Float = 0
                         for i in 0..<n { mean += src[i] }
@@ -80,6 +83,7 @@ extension Tensor {
                         meanG *= inverseN
                         meanGX *= inverseN
                         for i in 0..<n { dst[i] = rstd * (g[i] - meanG - (src[i] - mean) * rstd * meanGX) }
+                    }
                     }
                 }
             }

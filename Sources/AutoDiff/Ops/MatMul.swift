@@ -41,14 +41,8 @@ extension Tensor {
                 makeStorage(count * m * n) { out in
                     if k == 0 { for i in 0..<(count * m * n) { out[i] = 0 }; return }
                     if m == 0 || n == 0 { return }
-                    if let rows {
-                        return RowAlignedProduct.multiply(aa.baseAddress!, bb.baseAddress!, out, m: m, n: n, k: k,
-                                                          transposeB: transposeB, block: rows)
-                    }
-                    for i in 0..<count {
-                        sgemm(aa.baseAddress! + i * strideA, bb.baseAddress! + i * strideB, out + i * m * n,
-                              m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
-                    }
+                    parallelProducts(aa.baseAddress!, bb.baseAddress!, out, count: count, m: m, n: n, k: k,
+                                     transposeA: transposeA, transposeB: transposeB, strideA: strideA, strideB: strideB, rows: rows)
                 }
             }
         }

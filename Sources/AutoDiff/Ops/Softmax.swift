@@ -1,11 +1,13 @@
 import Foundation
 
-/// Row-wise softmax (or log-softmax) over the last axis, max-subtracted for stability.
+/// Row-wise softmax (or log-softmax) over the last axis, max-subtracted for stability; rows
+/// are split over the engine's threads.
 func softmaxKernel(_ x: [Float], rowLength n: Int, log: Bool) -> [Float] {
     let rows = n == 0 ? 0 : x.count / n
     return x.withUnsafeBufferPointer { xs in
         makeStorage(x.count) { out in
-            for r in 0..<rows {
+            Parallel.forEachRange(rows, work: x.count, alignment: 1) { range in
+            for r in range {
                 let src = xs.baseAddress! + r * n, dst = out + r * n
                 var m = -Float.infinity
                 for i in 0..<n { m = Swift.max(m, src[i]) }
@@ -20,6 +22,7 @@ func softmaxKernel(_ x: [Float], rowLength n: Int, log: Bool) -> [Float] {
                     let inv = 1 / s
                     for i in 0..<n { dst[i] *= inv }
                 }
+            }
             }
         }
     }

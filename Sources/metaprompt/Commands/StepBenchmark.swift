@@ -40,16 +40,21 @@ struct StepBenchmark {
         let draws = ProMetaRMethod(state: state, configuration: method.prometar).draws(labels: labels, stream: drawStream)
         let b = LabelledBatch(pixels: pixels, labels: labels)
         var flops = 0
+        BLAS.recordsProducts = true  // the last step's products, by shape, for the bound
         // CPU seconds too: on a shared machine the wall time also counts waiting for a core.
         var cpuSeconds: [Double] = []
         let seconds = try medianSeconds(repeats: repeats) {
             let before = BLAS.flops, cpuBefore = Self.processCPUSeconds()
+            BLAS.products = [:]
             _ = try ProMetaR.step(model: classifier, batch: b, textTarget: target, state: &state, draws: draws,
                               configuration: method.prometar, promptLR: 0.0025, regulatorLR: 0.00025)
             flops = BLAS.flops - before
             cpuSeconds.append(Self.processCPUSeconds() - cpuBefore)
         }
         let cpu = cpuSeconds.suffix(repeats).sorted()[repeats / 2]  // the timed runs, as `seconds`
+        BLAS.recordsProducts = false
+        let products = BLAS.products
+        let bound = products.reduce(0.0) { $0 + Double($1.value) * Self.rawSeconds($1.key) }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peak = Double(usage.ru_maxrss) / (1024 * 1024)  // KiB → GiB
@@ -57,6 +62,35 @@ struct StepBenchmark {
         let order = firstOrder ? "first" : "second"
         print(String(format: "\(order)-order ProMetaR iteration: %.2f s (median of %d; CPU %.2f s), %.0f GFLOP in matrix products (%.1f GFLOP/s), peak RSS %.2f GiB (CLIP weights %.2f GiB)",
                      seconds, repeats, cpu, Double(flops) / 1e9, Double(flops) / seconds / 1e9, peak, weights))
+        print(String(format: "  sgemm bound: %.2f s (the step's %d products of %d shapes, each timed as raw sgemm at %d BLAS thread(s): %.1f GFLOP/s); reached %.3f of it",
+                     bound, products.values.reduce(0, +), products.count, BLAS.threadCount, Double(flops) / bound / 1e9, bound / seconds))
+    }
+
+    /// Seconds of one raw `cblas_sgemm` of `product`'s shape (operands in cache, as the
+    /// engine's often are not: a bound the step cannot beat): the median of 3 timings, each
+    /// of enough back-to-back calls to last 20 ms.
+    static func rawSeconds(_ product: BLAS.Product) -> Double {
+        var stream = RandomStream(seed: 3, 0xB0)
+        let a = Tensor.normal([product.m * product.k], stream: &stream).storage
+        let b = Tensor.normal([product.k * product.n], stream: &stream).storage
+        var c = [Float](repeating: 0, count: product.m * product.n)
+        let call = {
+            BLAS.sgemm(a, b, &c, m: product.m, n: product.n, k: product.k, transposeA: product.transposeA,
+                       transposeB: product.transposeB, beta: product.accumulates ? 1 : 0)
+        }
+        let clock = ContinuousClock()
+        call()
+        let start = clock.now
+        call()
+        let one = max((clock.now - start).seconds, 1e-7)
+        let calls = max(1, Int(0.02 / one))
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let start = clock.now
+            for _ in 0..<calls { call() }
+            times.append((clock.now - start).seconds / Double(calls))
+        }
+        return times.sorted()[1]
     }
 
     /// User + system CPU time of this process so far.

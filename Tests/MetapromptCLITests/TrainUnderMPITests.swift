@@ -23,16 +23,38 @@ import TestSupport
          "--set", "n_ctx_text=2", "--set", "n_ctx_vision=2", "--set", "depth_text=2", "--set", "depth_vision=2"] + extra
     }
 
-    func mpirun(_ ranks: Int, _ command: [String]) throws -> ProcessResult {
+    func mpirun(_ ranks: Int, _ command: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         let launcher = try #require(findOnPath("mpirun"), "mpirun not found: deploy/test.sh installs openmpi-bin")
         var args = ["--oversubscribe", "-np", "\(ranks)"]
         if getuid() == 0 { args.insert("--allow-run-as-root", at: 0) }
-        return try runProcess(launcher, args + command, timeout: 300)
+        return try runProcess(launcher, args + command, environment: environment, timeout: 300)
     }
 
     static func output() -> String { NSTemporaryDirectory() + "metaprompt-train-\(UUID().uuidString)" }
 
     static func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    /// The engine's threads change no byte: one process on 1 and 3 threads and 2 ranks of 2
+    /// threads each write the same checkpoints and prompts, with every kernel split over the
+    /// threads (METAPROMPT_PARALLEL_MINIMUM_WORK=0; the tiny model's ops are below the default).
+    @Test func threadCountsWriteByteIdenticalRuns() throws {
+        var reference: [String: Data] = [:]
+        for (ranks, threads) in [(1, 1), (1, 3), (2, 2)] {
+            let out = Self.output()
+            let environment = ["OPENBLAS_NUM_THREADS": "\(threads)", "METAPROMPT_PARALLEL_MINIMUM_WORK": "0"]
+            let command = job(out, steps: 2, extra: ["--no-eval"])
+            let r = ranks == 1 ? try runProcess(command[0], Array(command.dropFirst()), environment: environment)
+                               : try mpirun(ranks, command, environment: environment)
+            #expect(r.status == 0, "\(ranks) rank(s) × \(threads) threads: \(r)")
+            for file in ["prompts.safetensors", "checkpoints/step-1.safetensors", "checkpoints/step-2.safetensors"] {
+                let data = try #require(Self.bytes(out + "/" + file), "\(ranks) rank(s) × \(threads) threads: no \(file)")
+                if let ref = reference[file] {
+                    #expect(data == ref, "\(ranks) rank(s) × \(threads) threads: \(file) differs from one thread")
+                } else { reference[file] = data }
+            }
+            try? FileManager.default.removeItem(atPath: out)
+        }
+    }
 
     /// The final evaluation's 9 base and 9 new test images in batches of 2 (5 batches: blocks
     /// 3+2, 2+2+1 and 2+2+1+0 over 2–4 ranks) give the same lines and results files.

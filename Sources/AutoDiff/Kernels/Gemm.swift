@@ -11,7 +11,6 @@ import Glibc
 @inline(__always)
 func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
            m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, beta: Float = 0, lda: Int? = nil) {
-    BLAS.count(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, beta: beta)
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
@@ -30,6 +29,7 @@ func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMuta
 func parallelProducts(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                       count: Int, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
                       strideA: Int, strideB: Int, rows: RowBlock?) {
+    BLAS.count(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, times: count)
     let chunks = Parallel.chunkCount(work: count * m * n * k)
     func entry(_ e: Int) {
         sgemm(a + e * strideA, b + e * strideB, c + e * m * n, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
@@ -97,20 +97,21 @@ public enum BLAS {
         return lock
     }()
 
-    /// Counts one product in ``flops`` (and in ``products`` while recording).
-    @inline(__always)
-    static func count(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, beta: Float) {
-        flopCounter.add(2 * m * n * k, ordering: .relaxed)
+    /// Counts `times` products of one shape in ``flops`` (and in ``products`` while
+    /// recording): the products as the engine asks for them, before it splits them over its
+    /// threads or pads a row block to its tile.
+    static func count(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, times: Int) {
+        flopCounter.add(2 * m * n * k * times, ordering: .relaxed)
         guard recordsProducts else { return }
         pthread_mutex_lock(&productsLock)
-        products[Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, accumulates: beta != 0), default: 0] += 1
+        products[Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB), default: 0] += times
         pthread_mutex_unlock(&productsLock)
     }
 
     /// One shape of matrix product the engine issued.
     public struct Product: Hashable, Sendable {
         public var m, n, k: Int
-        public var transposeA, transposeB, accumulates: Bool
+        public var transposeA, transposeB: Bool
         public var flops: Int { 2 * m * n * k }
     }
     /// While true, every product the engine issues is counted in ``products`` by shape, for
@@ -125,10 +126,10 @@ public enum BLAS {
     /// `C = op(A)·op(B)` straight through `cblas_sgemm` (row-major, C overwritten, not counted
     /// in ``flops``): the raw rate benchmarks compare the engine against.
     public static func sgemm(_ a: [Float], _ b: [Float], _ c: inout [Float], m: Int, n: Int, k: Int,
-                             transposeA: Bool = false, transposeB: Bool = false, beta: Float = 0) {
+                             transposeA: Bool = false, transposeB: Bool = false) {
         precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "sgemm \(m)×\(k)·\(k)×\(n) on buffers of \(a.count), \(b.count), \(c.count)")
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), beta, &c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, &c, Int32(n))
     }
 }
 

@@ -54,7 +54,9 @@ struct StepBenchmark {
         let cpu = cpuSeconds.suffix(repeats).sorted()[repeats / 2]  // the timed runs, as `seconds`
         BLAS.recordsProducts = false
         let products = BLAS.products
-        let bound = products.reduce(0.0) { $0 + Double($1.value) * Self.rawSeconds($1.key) }
+        let bound = BLAS.withOpenBLASThreads(BLAS.threadCount) {
+            products.reduce(0.0) { $0 + Double($1.value) * Self.rawSeconds($1.key) }
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peak = Double(usage.ru_maxrss) / (1024 * 1024)  // KiB → GiB
@@ -62,13 +64,14 @@ struct StepBenchmark {
         let order = firstOrder ? "first" : "second"
         print(String(format: "\(order)-order ProMetaR iteration: %.2f s (median of %d; CPU %.2f s), %.0f GFLOP in matrix products (%.1f GFLOP/s), peak RSS %.2f GiB (CLIP weights %.2f GiB)",
                      seconds, repeats, cpu, Double(flops) / 1e9, Double(flops) / seconds / 1e9, peak, weights))
-        print(String(format: "  sgemm bound: %.2f s (the step's %d products of %d shapes, each timed as raw sgemm at %d BLAS thread(s): %.1f GFLOP/s); reached %.3f of it",
+        print(String(format: "  sgemm bound: %.2f s (the step's %d products of %d shapes, each timed as raw sgemm on %d OpenBLAS thread(s): %.1f GFLOP/s); reached %.3f of it",
                      bound, products.values.reduce(0, +), products.count, BLAS.threadCount, Double(flops) / bound / 1e9, bound / seconds))
     }
 
-    /// Seconds of one raw `cblas_sgemm` of `product`'s shape (operands in cache, as the
-    /// engine's often are not: a bound the step cannot beat): the median of 3 timings, each
-    /// of enough back-to-back calls to last 20 ms.
+    /// Seconds of one raw `cblas_sgemm` of `product`'s shape on OpenBLAS's own threads, as
+    /// many as the engine's (operands in cache, as the engine's often are not: a bound the
+    /// step cannot beat): the median of 3 timings, each of enough back-to-back calls to last
+    /// 20 ms.
     static func rawSeconds(_ product: BLAS.Product) -> Double {
         var stream = RandomStream(seed: 3, 0xB0)
         let a = Tensor.normal([product.m * product.k], stream: &stream).storage
@@ -76,7 +79,7 @@ struct StepBenchmark {
         var c = [Float](repeating: 0, count: product.m * product.n)
         let call = {
             BLAS.sgemm(a, b, &c, m: product.m, n: product.n, k: product.k, transposeA: product.transposeA,
-                       transposeB: product.transposeB, beta: product.accumulates ? 1 : 0)
+                       transposeB: product.transposeB)
         }
         let clock = ContinuousClock()
         call()

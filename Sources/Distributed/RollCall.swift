@@ -149,18 +149,28 @@ final class RollCall: @unchecked Sendable {
 
     /// "rank 1 (host b, no answer), rank 3 (host c, waiting in another collective)" — at most
     /// eight, then how many more.
-    func describe(_ absent: [(rank: Int, absence: Absence)]) -> String {
-        guard !absent.isEmpty else { return "every rank has arrived" }
+    ///
+    /// When some members do not answer, only they are named: a member that answers but waits
+    /// in an earlier collective (one whose last messages from a silent member never came) is
+    /// held up by them, and is only counted.
+    func describe(_ all: [(rank: Int, absence: Absence)]) -> String { Self.describe(all, hosts: hosts) }
+
+    static func describe(_ all: [(rank: Int, absence: Absence)], hosts: [String]) -> String {
+        guard !all.isEmpty else { return "every rank has arrived" }
+        let silent = all.filter { $0.absence == .silent }
+        let absent = silent.isEmpty ? all : silent
+        let behind = all.count - absent.count
         let named = absent.prefix(8).map { entry in
             let host = entry.rank < hosts.count ? hosts[entry.rank] : "?"
             let how = switch entry.absence {
-            case .silent: "no answer within \(Int(Self.answerWindow)) s"
+            case .silent: "no answer within \(Int(answerWindow)) s"
             case .elsewhere: "waiting in another collective"
             }
             return "rank \(entry.rank) (host \(host), \(how))"
         }
         let more = absent.count > 8 ? " and \(absent.count - 8) more" : ""
-        return "not arrived: " + named.joined(separator: ", ") + more
+        let held = behind == 0 ? "" : " (\(behind) other rank\(behind == 1 ? "" : "s") answer\(behind == 1 ? "s" : "") but wait\(behind == 1 ? "s" : "") in an earlier collective)"
+        return "not arrived: " + named.joined(separator: ", ") + more + held
     }
 }
 

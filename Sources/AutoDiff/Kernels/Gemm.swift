@@ -158,16 +158,22 @@ public struct RowBlock: Sendable, Equatable {
 /// those rows go through the same kernels. The whole product itself is one plain call.
 /// The tile is measured once per process, by running this very procedure on test blocks.
 enum RowAlignedProduct {
+    /// Values in [−1, 1] in steps of 0.001 from a 64-bit LCG, for the tile measurements.
+    struct TestValues {
+        var state: UInt64
+        mutating func next() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
+        }
+    }
+
     /// The smallest row count t for which `multiply` reproduces every test block of two whole
     /// products (777 rows, and 5, below any tile) bit for bit, for both layouts of B; nil if no
     /// candidate does.
     static let rowTile: Int? = {
         let (k, n) = (67, 45)
-        var stream: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Float {
-            stream = stream &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(Int64(bitPattern: stream >> 11) % 2001 - 1000) / 1000
-        }
+        var stream = TestValues(state: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Float { stream.next() }
         let a = (0..<(777 * k)).map { _ in next() }, b = (0..<(k * n)).map { _ in next() }
         let tests: [(total: Int, blocks: [(Int, Int)])] = [
             (777, [(0, 5), (0, 100), (7, 50), (100, 377), (390, 387), (760, 12), (769, 4), (770, 7), (13, 764)]),
@@ -208,11 +214,8 @@ enum RowAlignedProduct {
     /// whole product's rows bit for bit (777 and 5 rows, both layouts of B); nil if none does.
     static let transposedRowTile: Int? = {
         let (k, n) = (67, 45)
-        var stream: UInt64 = 0xD1B5_4A32_D192_ED03
-        func next() -> Float {
-            stream = stream &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(Int64(bitPattern: stream >> 11) % 2001 - 1000) / 1000
-        }
+        var stream = TestValues(state: 0xD1B5_4A32_D192_ED03)
+        func next() -> Float { stream.next() }
         let b = (0..<(k * n)).map { _ in next() }
         func product(_ a: [Float], _ rows: Range<Int>, total: Int, transposeB: Bool) -> [Float] {
             var c = [Float](repeating: 0, count: rows.count * n)

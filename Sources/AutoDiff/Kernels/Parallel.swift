@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,7 +79,6 @@ private final class ThreadPool: @unchecked Sendable {
     /// Held by the caller that owns the pool while its job runs.
     private var submission = pthread_mutex_t()
     private var workers: [pthread_t] = []
-    private var count = 1
     // The job, guarded by `mutex`.
     private var job: ((Int) -> Void)?
     private var generation = 0
@@ -97,19 +97,15 @@ private final class ThreadPool: @unchecked Sendable {
         pthread_cond_init(&workDone, nil)
     }
 
-    var threadCount: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return count
-    }
+    /// Read by every kernel, so without the lock.
+    var threadCount: Int { published.load(ordering: .relaxed) }
+    private let published = Atomic<Int>(1)
 
     func setThreadCount(_ n: Int) {
         pthread_mutex_lock(&submission)  // not while a job runs
         defer { pthread_mutex_unlock(&submission) }
-        pthread_mutex_lock(&mutex)
-        count = n
+        published.store(n, ordering: .relaxed)
         let missing = n - 1 - workers.count
-        pthread_mutex_unlock(&mutex)
         for _ in 0..<max(0, missing) {
             var thread = pthread_t()
             let context = Unmanaged.passUnretained(self).toOpaque()

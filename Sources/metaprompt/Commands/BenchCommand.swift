@@ -22,7 +22,9 @@ struct BenchCommand: Command {
 
             step — one ProMetaR iteration (IVLP 4+4 tokens, depth 9+9, two classes in the batch,
             C classes, random weights): seconds per iteration (wall and CPU) and peak RSS, second-
-            and first-order, each order in its own process.
+            and first-order, each order in its own process, and its sgemm bound: the step's own
+            products (recorded by shape) timed as raw sgemm on as many OpenBLAS threads, and the
+            fraction of that bound the step reaches.
 
             scaling — weak scaling of ProMetaR under mpirun: launches -np 1 and -np 2 (T = ranks ×
             K tasks per step, random weights, one BLAS thread per rank) and prints tasks/s, the
@@ -97,7 +99,7 @@ struct BenchCommand: Command {
             let bench = StepBenchmark(configuration: model.configuration, batch: batch, classes: classes, repeats: repeats ?? 3)
             switch order {
             case nil:
-                print("ProMetaR step, \(model.rawValue), batch \(bench.batch), \(bench.classes) classes, OpenBLAS threads \(BLAS.threadCount)")
+                print("ProMetaR step, \(model.rawValue), batch \(bench.batch), \(bench.classes) classes, threads \(BLAS.threadCount)")
                 try StepBenchmark.runBoth(arguments: ["--model", model.rawValue, "--batch", "\(batch)", "--classes", "\(classes)",
                                                       "--threads", "\(threading.threads)", "--repeats", "\(bench.repeats)"])
             case .second: try bench.run(firstOrder: false)

@@ -11,7 +11,7 @@ struct KernelBenchmark {
         #if DEBUG
         print("warning: debug build; numbers are not meaningful (use swift build -c release)")
         #endif
-        print("OpenBLAS threads: \(BLAS.threadCount), repeats: \(repeats) (median)")
+        print("threads: \(BLAS.threadCount), repeats: \(repeats) (median)")
 
         // The machine's own sgemm speed on a square problem, for scale.
         let n = 1024
@@ -28,8 +28,11 @@ struct KernelBenchmark {
 
     func rawGemmSeconds(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool) -> Double {
         var c = [Float](repeating: 0, count: m * n)
-        return medianSeconds(repeats: repeats) {
-            BLAS.sgemm(a, b, &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        // Raw: OpenBLAS on its own threads, as many as the engine's.
+        return BLAS.withOpenBLASThreads(BLAS.threadCount) {
+            medianSeconds(repeats: repeats) {
+                BLAS.sgemm(a, b, &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+            }
         }
     }
 
@@ -55,10 +58,12 @@ struct KernelBenchmark {
         // The same three products, back to back into preallocated outputs, as one timed unit.
         var y0 = [Float](repeating: 0, count: t * o), dx = [Float](repeating: 0, count: t * i)
         var dw = [Float](repeating: 0, count: o * i)
-        let raw = medianSeconds(repeats: repeats) {
-            BLAS.sgemm(x.storage, w.storage, &y0, m: t, n: o, k: i, transposeB: true)
-            BLAS.sgemm(dy.storage, w.storage, &dx, m: t, n: i, k: o)
-            BLAS.sgemm(dy.storage, x.storage, &dw, m: o, n: i, k: t, transposeA: true)
+        let raw = BLAS.withOpenBLASThreads(BLAS.threadCount) {
+            medianSeconds(repeats: repeats) {
+                BLAS.sgemm(x.storage, w.storage, &y0, m: t, n: o, k: i, transposeB: true)
+                BLAS.sgemm(dy.storage, w.storage, &dx, m: t, n: i, k: o)
+                BLAS.sgemm(dy.storage, x.storage, &dw, m: o, n: i, k: t, transposeA: true)
+            }
         }
         let engine = medianSeconds(repeats: repeats) {
             let y = Tensor.linear(x, weight: w, bias: b)

@@ -1,10 +1,11 @@
 import AutoDiff
 import Foundation
 
-/// `--threads N`: OpenBLAS's thread count, 1 unless the command defaults to the environment's
+/// `--threads N`: the engine's thread count (its pool splits the products and the kernels;
+/// OpenBLAS runs on one thread), 1 unless the command defaults to the environment's
 /// (``environment``).
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "OpenBLAS threads", in: 1...1024) var threads: Int = 1
+    @Option(help: "threads (results are the same for any count)", in: 1...1024) var threads: Int = 1
 
     /// OPENBLAS_NUM_THREADS, else 1.
     static var environmentDefault: Int { Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1 }
@@ -16,6 +17,6 @@ struct ThreadOptions: ParsableArguments {
         return options
     }
 
-    /// Sets OpenBLAS's thread count to `threads`.
+    /// Sets the engine's thread count to `threads`.
     func apply() { BLAS.setThreadCount(threads) }
 }

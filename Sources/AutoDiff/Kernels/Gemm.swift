@@ -1,8 +1,5 @@
 import CBLAS
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `C = op(A)·op(B)` for one pair of row-major matrices via OpenBLAS `cblas_sgemm`.
 /// `op(A)` is M×K (A stored K×M when `transposeA`), `op(B)` is K×N; C is M×N and
@@ -68,8 +65,9 @@ func parallelProducts(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c:
     }
 }
 
-/// OpenBLAS threading. metaprompt runs one BLAS thread per MPI rank unless told otherwise,
-/// so ranks do not oversubscribe cores and results do not depend on a thread count.
+/// The engine's matrix products: its thread count (OpenBLAS itself runs on one thread; the
+/// engine splits products over its own threads, so results do not depend on the count), its
+/// counters for benchmarks, and raw sgemm for comparison.
 public enum BLAS {
     /// Sets the engine's thread count (``Parallel``), which also splits the matrix products;
     /// OpenBLAS itself stays on one thread.
@@ -91,34 +89,33 @@ public enum BLAS {
     /// product), for benchmarks.
     public static var flops: Int { flopCounter.load(ordering: .relaxed) }
     private static let flopCounter = Atomic<Int>(0)
-    nonisolated(unsafe) private static var productsLock: pthread_mutex_t = {
-        var lock = pthread_mutex_t()
-        pthread_mutex_init(&lock, nil)
-        return lock
-    }()
 
     /// Counts `times` products of one shape in ``flops`` (and in ``products`` while
     /// recording): the products as the engine asks for them, before it splits them over its
     /// threads or pads a row block to its tile.
     static func count(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, times: Int) {
         flopCounter.add(2 * m * n * k * times, ordering: .relaxed)
-        guard recordsProducts else { return }
-        pthread_mutex_lock(&productsLock)
-        products[Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB), default: 0] += times
-        pthread_mutex_unlock(&productsLock)
+        guard recordsProducts.load(ordering: .relaxed) else { return }
+        recorded.withLock { $0[Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB), default: 0] += times }
     }
 
     /// One shape of matrix product the engine issued.
     public struct Product: Hashable, Sendable {
         public var m, n, k: Int
         public var transposeA, transposeB: Bool
-        public var flops: Int { 2 * m * n * k }
     }
-    /// While true, every product the engine issues is counted in ``products`` by shape, for
-    /// `bench step`'s bound (the same products at the raw sgemm rate). Set and read while no
-    /// product runs.
-    nonisolated(unsafe) public static var recordsProducts = false
-    nonisolated(unsafe) public static var products: [Product: Int] = [:]
+    /// Counts, by shape, the products the engine issues from now on (`bench step`'s bound:
+    /// the same products at the raw sgemm rate); ``stopRecordingProducts()`` returns them.
+    public static func recordProducts() {
+        recorded.withLock { $0 = [:] }
+        recordsProducts.store(true, ordering: .relaxed)
+    }
+    public static func stopRecordingProducts() -> [Product: Int] {
+        recordsProducts.store(false, ordering: .relaxed)
+        return recorded.withLock { $0 }
+    }
+    private static let recordsProducts = Atomic<Bool>(false)
+    private static let recorded = Mutex<[Product: Int]>([:])
 
     /// The row tile of this BLAS's matrix products, as measured (see `RowAlignedProduct`).
     public static var rowTile: Int? { RowAlignedProduct.rowTile }

@@ -40,20 +40,18 @@ struct StepBenchmark {
         let draws = ProMetaRMethod(state: state, configuration: method.prometar).draws(labels: labels, stream: drawStream)
         let b = LabelledBatch(pixels: pixels, labels: labels)
         var flops = 0
-        BLAS.recordsProducts = true  // the last step's products, by shape, for the bound
         // CPU seconds too: on a shared machine the wall time also counts waiting for a core.
         var cpuSeconds: [Double] = []
         let seconds = try medianSeconds(repeats: repeats) {
             let before = BLAS.flops, cpuBefore = Self.processCPUSeconds()
-            BLAS.products = [:]
+            BLAS.recordProducts()  // the last step's products, by shape, for the bound
             _ = try ProMetaR.step(model: classifier, batch: b, textTarget: target, state: &state, draws: draws,
                               configuration: method.prometar, promptLR: 0.0025, regulatorLR: 0.00025)
             flops = BLAS.flops - before
             cpuSeconds.append(Self.processCPUSeconds() - cpuBefore)
         }
         let cpu = cpuSeconds.suffix(repeats).sorted()[repeats / 2]  // the timed runs, as `seconds`
-        BLAS.recordsProducts = false
-        let products = BLAS.products
+        let products = BLAS.stopRecordingProducts()
         let bound = BLAS.withOpenBLASThreads(BLAS.threadCount) {
             products.reduce(0.0) { $0 + Double($1.value) * Self.rawSeconds($1.key) }
         }

@@ -4,7 +4,7 @@
 func sumAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
     x.withUnsafeBufferPointer { xs in
         makeStorage(outer * inner) { out in
-            // Columns i ∈ columns of slab o.
+            // Sums slab o over k, for the output columns `columns`.
             func sum(_ o: Int, _ columns: Range<Int>) {
                 let dst = out + o * inner
                 let src = xs.baseAddress! + o * n * inner

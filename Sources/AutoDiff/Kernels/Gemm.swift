@@ -31,15 +31,11 @@ func parallelProducts(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c:
     func entry(_ e: Int) {
         sgemm(a + e * strideA, b + e * strideB, c + e * m * n, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
     }
-    if let rows, chunks == 1 {
-        return RowAlignedProduct.multiply(a, b, c, m: m, n: n, k: k, transposeB: transposeB, block: rows)
-    }
-    if chunks == 1 { return (0..<count).forEach(entry) }
-    if count >= chunks && rows == nil {
+    if chunks > 1 && count >= chunks && rows == nil {
         return Parallel.run(chunks: chunks) { i in (count * i / chunks..<count * (i + 1) / chunks).forEach(entry) }
     }
-    let tile = transposeA ? RowAlignedProduct.transposedRowTile : RowAlignedProduct.rowTile
-    guard let tile else {  // no measured tile: the plain calls, on the caller
+    // One thread, or no measured tile: the plain calls, on the caller.
+    guard chunks > 1, let tile = transposeA ? RowAlignedProduct.transposedRowTile : RowAlignedProduct.rowTile else {
         if let rows { return RowAlignedProduct.multiply(a, b, c, m: m, n: n, k: k, transposeB: transposeB, block: rows) }
         return (0..<count).forEach(entry)
     }

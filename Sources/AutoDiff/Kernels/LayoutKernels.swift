@@ -15,33 +15,33 @@ func permuteKernel(_ x: [Float], shape: [Int], axes: [Int]) -> [Float] {
             // starts from its own outer index.
             let units = count / rowLength
             Parallel.forEachRange(units, work: count, alignment: 1) { range in
-            var index = [Int](repeating: 0, count: rank)
-            var offset = 0, rest = range.lowerBound
-            for axis in stride(from: outerRank - 1, through: 0, by: -1) {
-                index[axis] = rest % outShape[axis]
-                rest /= outShape[axis]
-                offset += index[axis] * src[axis]
-            }
-            var o = range.lowerBound * rowLength
-            let end = range.upperBound * rowLength
-            while o < end {
-                if rowLength > 1 {
-                    for j in 0..<rowLength { out[o + j] = xs[offset + j] }
-                    o += rowLength
-                } else {
-                    out[o] = xs[offset]
-                    o += 1
+                var index = [Int](repeating: 0, count: rank)
+                var offset = 0, rest = range.lowerBound
+                for axis in stride(from: outerRank - 1, through: 0, by: -1) {
+                    index[axis] = rest % outShape[axis]
+                    rest /= outShape[axis]
+                    offset += index[axis] * src[axis]
                 }
-                var axis = outerRank - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    offset += src[axis]
-                    if index[axis] < outShape[axis] { break }
-                    offset -= src[axis] * outShape[axis]
-                    index[axis] = 0
-                    axis -= 1
+                var o = range.lowerBound * rowLength
+                let end = range.upperBound * rowLength
+                while o < end {
+                    if rowLength > 1 {
+                        for j in 0..<rowLength { out[o + j] = xs[offset + j] }
+                        o += rowLength
+                    } else {
+                        out[o] = xs[offset]
+                        o += 1
+                    }
+                    var axis = outerRank - 1
+                    while axis >= 0 {
+                        index[axis] += 1
+                        offset += src[axis]
+                        if index[axis] < outShape[axis] { break }
+                        offset -= src[axis] * outShape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
                 }
-            }
             }
         }
     }
@@ -53,11 +53,11 @@ func sliceAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int, range: Range<
     return x.withUnsafeBufferPointer { xs in
         makeStorage(outer * m * inner) { out in
             Parallel.forEachRange(outer, work: outer * m * inner, alignment: 1) { slabs in
-            for o in slabs {
-                let src = xs.baseAddress! + (o * n + range.lowerBound) * inner
-                let dst = out + o * m * inner
-                for i in 0..<(m * inner) { dst[i] = src[i] }
-            }
+                for o in slabs {
+                    let src = xs.baseAddress! + (o * n + range.lowerBound) * inner
+                    let dst = out + o * m * inner
+                    for i in 0..<(m * inner) { dst[i] = src[i] }
+                }
             }
         }
     }

@@ -18,17 +18,17 @@ extension Tensor {
                 bias.storage.withUnsafeBufferPointer { b in
                     makeStorage(count) { out in
                         Parallel.forEachRange(rows, work: rows * n, alignment: 1) { range in
-                        for r in range {
-                            let src = xs.baseAddress! + r * n, dst = out + r * n
-                            var mean: Float = 0
-                            for i in 0..<n { mean += src[i] }
-                            mean /= Float(n)
-                            var variance: Float = 0
-                            for i in 0..<n { let d = src[i] - mean; variance += d * d }
-                            variance /= Float(n)
-                            let rstd = 1 / (variance + epsilon).squareRoot()
-                            for i in 0..<n { dst[i] = (src[i] - mean) * rstd * w[i] + b[i] }
-                        }
+                            for r in range {
+                                let src = xs.baseAddress! + r * n, dst = out + r * n
+                                var mean: Float = 0
+                                for i in 0..<n { mean += src[i] }
+                                mean /= Float(n)
+                                var variance: Float = 0
+                                for i in 0..<n { let d = src[i] - mean; variance += d * d }
+                                variance /= Float(n)
+                                let rstd = 1 / (variance + epsilon).squareRoot()
+                                for i in 0..<n { dst[i] = (src[i] - mean) * rstd * w[i] + b[i] }
+                            }
                         }
                     }
                 }
@@ -70,20 +70,20 @@ extension Tensor {
                 let inverseN = 1 / Float(n)
                 return makeStorage(count) { out in
                     Parallel.forEachRange(rows, work: rows * n, alignment: 1) { range in
-                    for r in range {
-                        let src = xs.baseAddress! + r * n, g = gs.baseAddress! + r * n, dst = out + r * n
-                        var mean: Float = 0
-                        for i in 0..<n { mean += src[i] }
-                        mean *= inverseN
-                        var variance: Float = 0
-                        for i in 0..<n { let d = src[i] - mean; variance += d * d }
-                        let rstd = 1 / (variance * inverseN + epsilon).squareRoot()
-                        var meanG: Float = 0, meanGX: Float = 0
-                        for i in 0..<n { meanG += g[i]; meanGX += g[i] * ((src[i] - mean) * rstd) }
-                        meanG *= inverseN
-                        meanGX *= inverseN
-                        for i in 0..<n { dst[i] = rstd * (g[i] - meanG - (src[i] - mean) * rstd * meanGX) }
-                    }
+                        for r in range {
+                            let src = xs.baseAddress! + r * n, g = gs.baseAddress! + r * n, dst = out + r * n
+                            var mean: Float = 0
+                            for i in 0..<n { mean += src[i] }
+                            mean *= inverseN
+                            var variance: Float = 0
+                            for i in 0..<n { let d = src[i] - mean; variance += d * d }
+                            let rstd = 1 / (variance * inverseN + epsilon).squareRoot()
+                            var meanG: Float = 0, meanGX: Float = 0
+                            for i in 0..<n { meanG += g[i]; meanGX += g[i] * ((src[i] - mean) * rstd) }
+                            meanG *= inverseN
+                            meanGX *= inverseN
+                            for i in 0..<n { dst[i] = rstd * (g[i] - meanG - (src[i] - mean) * rstd * meanGX) }
+                        }
                     }
                 }
             }

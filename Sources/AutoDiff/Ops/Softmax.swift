@@ -7,22 +7,22 @@ func softmaxKernel(_ x: [Float], rowLength n: Int, log: Bool) -> [Float] {
     return x.withUnsafeBufferPointer { xs in
         makeStorage(x.count) { out in
             Parallel.forEachRange(rows, work: x.count, alignment: 1) { range in
-            for r in range {
-                let src = xs.baseAddress! + r * n, dst = out + r * n
-                var m = -Float.infinity
-                for i in 0..<n { m = Swift.max(m, src[i]) }
-                if m == -.infinity { m = 0 }  // a fully masked row: keep the NaN-free path
-                vectorMap(src, dst, n) { vectorExp($0 - m) }
-                var s: Float = 0
-                for i in 0..<n { s += dst[i] }
-                if log {
-                    let logS = Foundation.log(s)
-                    for i in 0..<n { dst[i] = src[i] - m - logS }
-                } else {
-                    let inv = 1 / s
-                    for i in 0..<n { dst[i] *= inv }
+                for r in range {
+                    let src = xs.baseAddress! + r * n, dst = out + r * n
+                    var m = -Float.infinity
+                    for i in 0..<n { m = Swift.max(m, src[i]) }
+                    if m == -.infinity { m = 0 }  // a fully masked row: keep the NaN-free path
+                    vectorMap(src, dst, n) { vectorExp($0 - m) }
+                    var s: Float = 0
+                    for i in 0..<n { s += dst[i] }
+                    if log {
+                        let logS = Foundation.log(s)
+                        for i in 0..<n { dst[i] = src[i] - m - logS }
+                    } else {
+                        let inv = 1 / s
+                        for i in 0..<n { dst[i] *= inv }
+                    }
                 }
-            }
             }
         }
     }

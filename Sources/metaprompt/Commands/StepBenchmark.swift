@@ -68,30 +68,17 @@ struct StepBenchmark {
 
     /// Seconds of one raw `cblas_sgemm` of `product`'s shape on OpenBLAS's own threads, as
     /// many as the engine's (operands in cache, as the engine's often are not: a bound the
-    /// step cannot beat): the median of 3 timings, each of enough back-to-back calls to last
-    /// 20 ms.
+    /// step cannot beat): the median of 3 timings (`medianSeconds`), each of enough
+    /// back-to-back calls to last 20 ms. The operands' values do not change sgemm's speed.
     static func rawSeconds(_ product: BLAS.Product) -> Double {
-        var stream = RandomStream(seed: 3, 0xB0)
-        let a = Tensor.normal([product.m * product.k], stream: &stream).storage
-        let b = Tensor.normal([product.k * product.n], stream: &stream).storage
+        let a = [Float](repeating: 0.5, count: product.m * product.k), b = [Float](repeating: 0.25, count: product.k * product.n)
         var c = [Float](repeating: 0, count: product.m * product.n)
         let call = {
             BLAS.sgemm(a, b, &c, m: product.m, n: product.n, k: product.k, transposeA: product.transposeA,
                        transposeB: product.transposeB)
         }
-        let clock = ContinuousClock()
-        call()
-        let start = clock.now
-        call()
-        let one = max((clock.now - start).seconds, 1e-7)
-        let calls = max(1, Int(0.02 / one))
-        var times: [Double] = []
-        for _ in 0..<3 {
-            let start = clock.now
-            for _ in 0..<calls { call() }
-            times.append((clock.now - start).seconds / Double(calls))
-        }
-        return times.sorted()[1]
+        let calls = max(1, Int(0.02 / max(medianSeconds(repeats: 1, call), 1e-7)))
+        return medianSeconds(repeats: 3) { for _ in 0..<calls { call() } } / Double(calls)
     }
 
     /// User + system CPU time of this process so far.

@@ -18,6 +18,7 @@ let commands: [any Command.Type] = [
     StepCommand.self,
     TrainCommand.self,
     ReportCommand.self,
+    SweepCommand.self,
     WorldCommand.self,
     EvalCommand.self,
     InspectCommand.self,

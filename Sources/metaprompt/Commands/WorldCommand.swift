@@ -127,7 +127,7 @@ struct WorldCommand: Command {
     }
 
     /// The comparison's methods, in table order: (name, kind for a seed, relative cost).
-    static func comparisonRuns(seeds: [Int], promptLR: Double, epochs: Int) -> [(name: String, runs: [SweepRun])] {
+    static func comparisonRuns(seeds: [Int], promptLR: Double, epochs: Int, dataset: SweepDataset) -> [(name: String, runs: [SweepRun])] {
         let templates: JSONValue = .array(World.promptTemplates.map { .string($0) })
         func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(pairs)) }
         let optimisers: [(String, JSONValue)] = [("prompt_optim", object([("lr", .double(promptLR))])),
@@ -161,7 +161,7 @@ struct WorldCommand: Command {
             ("gram_ivlp", { _ in .gramThenTrain(gram: gramIVLP, method: "ivlp", config: ivlp) }, 19),
         ]
         return table.map { name, kind, cost in
-            (name, seeds.map { SweepRun(name: name, seed: $0, kind: kind($0), cost: cost) })
+            (name, seeds.map { SweepRun(name: name, seed: $0, kind: kind($0), cost: cost, dataset: dataset, config: "ep\(epochs)_batch4") })
         }
     }
 
@@ -170,7 +170,8 @@ struct WorldCommand: Command {
         let seeds = self.seeds.elements
         let promptLR = self.promptLR
         let epochs = self.epochs
-        var methods = Self.comparisonRuns(seeds: seeds, promptLR: promptLR, epochs: epochs)
+        let dataset = SweepDataset(name: "world", source: .custom(splitFile: world + "/world/split_zhou_World.json", imageRoot: world + "/world/images"))
+        var methods = Self.comparisonRuns(seeds: seeds, promptLR: promptLR, epochs: epochs, dataset: dataset)
         if let chosen = self.methods {
             let names = chosen.elements
             for n in names where !methods.contains(where: { $0.name == n }) {
@@ -178,10 +179,10 @@ struct WorldCommand: Command {
             }
             methods = methods.filter { names.contains($0.name) }
         }
-        var sweep = BaseToNewSweep(modelDirectory: model!,
-                                   source: .custom(splitFile: world + "/world/split_zhou_World.json", imageRoot: world + "/world/images"),
-                                   datasetName: "world", pairsFile: world + "/pretrain/pairs.tsv", root: output, runs: methods.flatMap(\.runs))
+        var sweep = Sweep(modelDirectory: model!, pairsFile: world + "/pretrain/pairs.tsv", root: output, setting: .base2new,
+                          runs: methods.flatMap(\.runs))
         sweep.epochs = epochs
+        sweep.batchSize = 4
         sweep.gramSteps = gramSteps
         sweep.cropScale = cropScale.range
         sweep.ranksPerRun = ranksPerRun
@@ -193,11 +194,12 @@ struct WorldCommand: Command {
             }
             if communicator.rank == 0 {
                 let groups = communicator.size / ranksPerRun
-                print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(groups) group(s) of \(ranksPerRun) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/\(sweep.configName)/seed<S>/log.txt (new classes: test_new/…)")
+                print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(groups) group(s) of \(ranksPerRun) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/ep\(epochs)_batch4/seed<S>/log.txt (new classes: test_new/…)")
                 fflush(nil)
             }
-            let report = try sweep.run(communicator: communicator) { print($0); fflush(nil) }
+            try sweep.run(communicator: communicator) { print($0); fflush(nil) }
             if communicator.rank == 0 {
+                let report = try RunReport(root: output, order: methods.map(\.name))
                 print(report.table)
                 try AtomicFile.write(report.table + "\n", to: output + "/table.txt")
                 try AtomicFile.write(report.json.serialized(pretty: true) + "\n", to: output + "/results.json")

@@ -9,20 +9,20 @@ import TestSupport
 import Testing
 import Training
 
-@Suite struct BaseToNewSweepTests {
+@Suite struct SweepAssignmentTests {
     /// Costs like the demo's (one zero-shot, cheap trainings, two ProMetaR) over three seeds.
     static let costs: [Double] = (0..<3).flatMap { _ in [1, 10, 10, 12, 40, 40, 12, 12] }
 
     @Test(arguments: [1, 2, 3, 4, 7])
     func everyRunGoesToExactlyOneRankInSweepOrder(ranks: Int) {
-        let lists = BaseToNewSweep.assignment(costs: Self.costs, ranks: ranks)
+        let lists = Sweep.assignment(costs: Self.costs, ranks: ranks)
         #expect(lists.count == ranks)
         #expect(lists.flatMap { $0 }.sorted() == Array(Self.costs.indices))
         for list in lists { #expect(list == list.sorted(), "a rank's runs keep the sweep's order") }
     }
 
     @Test func longestFirstBalancesTwoRanksWithinTheLargestRun() {
-        let lists = BaseToNewSweep.assignment(costs: Self.costs, ranks: 2)
+        let lists = Sweep.assignment(costs: Self.costs, ranks: 2)
         let loads = lists.map { $0.reduce(0) { $0 + Self.costs[$1] } }
         // Greedy longest-first leaves the two loads at most one run's cost apart.
         #expect(abs(loads[0] - loads[1]) <= Self.costs.max()!, "loads \(loads)")
@@ -30,21 +30,21 @@ import Training
     }
 
     @Test func assignmentDependsOnlyOnCostsAndRanks() {
-        #expect(BaseToNewSweep.assignment(costs: Self.costs, ranks: 3) == BaseToNewSweep.assignment(costs: Self.costs, ranks: 3))
-        #expect(BaseToNewSweep.assignment(costs: [5, 5, 5], ranks: 2) == [[0, 2], [1]])
+        #expect(Sweep.assignment(costs: Self.costs, ranks: 3) == Sweep.assignment(costs: Self.costs, ranks: 3))
+        #expect(Sweep.assignment(costs: [5, 5, 5], ranks: 2) == [[0, 2], [1]])
     }
 }
 
 /// A real sweep on the shipped fixtures (tiny CLIP, tinyshapes: 3 base and 3 new classes).
-@Suite struct BaseToNewSweepRunTests {
-    static func sweep(root: String, data: String) -> BaseToNewSweep {
+@Suite struct SweepRunTests {
+    static func sweep(root: String, data: String) -> Sweep {
         let coop: JSONValue = .object(JSONObject([("n_ctx_text", .int(4)), ("prompt_optim", .object(JSONObject([("lr", .double(0.01))])))]))
-        var sweep = BaseToNewSweep(
-            modelDirectory: fixture("tiny-clip"),
-            source: .custom(splitFile: data + "/split_zhou_TinyShapes.json", imageRoot: data), datasetName: "tinyshapes", pairsFile: nil, root: root,
-            runs: [SweepRun(name: "zeroshot", seed: 1, kind: .zeroShot(template: "a photo of a {}."), cost: 1),
-                   SweepRun(name: "coop", seed: 1, kind: .train(method: "coop", config: coop), cost: 5),
-                   SweepRun(name: "coop", seed: 2, kind: .train(method: "coop", config: coop), cost: 5)])
+        let tinyshapes = SweepDataset(name: "tinyshapes", source: .custom(splitFile: data + "/split_zhou_TinyShapes.json", imageRoot: data))
+        var sweep = Sweep(
+            modelDirectory: fixture("tiny-clip"), pairsFile: nil, root: root, setting: .base2new,
+            runs: [SweepRun(name: "zeroshot", seed: 1, kind: .zeroShot(template: "a photo of a {}."), cost: 1, dataset: tinyshapes, config: "ep1_batch2"),
+                   SweepRun(name: "coop", seed: 1, kind: .train(method: "coop", config: coop), cost: 5, dataset: tinyshapes, config: "ep1_batch2"),
+                   SweepRun(name: "coop", seed: 2, kind: .train(method: "coop", config: coop), cost: 5, dataset: tinyshapes, config: "ep1_batch2")])
         sweep.shots = 2
         sweep.batchSize = 2
         sweep.epochs = 1
@@ -77,9 +77,9 @@ import Training
         let data = try Self.dataset(), root = NSTemporaryDirectory() + "sweep-parse-\(UUID().uuidString)"
         defer { for d in [data, root] { try? FileManager.default.removeItem(atPath: d) } }
         let sweep = Self.sweep(root: root, data: data)
-        _ = try sweep.run(communicator: LocalCommunicator()) { _ in }
+        try sweep.run(communicator: LocalCommunicator()) { _ in }
         for run in sweep.runs {
-            let dir = sweep.directory(of: run), newDir = sweep.newClassDirectory(of: run)
+            let dir = sweep.directory(of: run), newDir = sweep.newClassDirectory(of: run)!
             let log = try String(contentsOfFile: dir + "/log.txt", encoding: .utf8)
             let newLog = try String(contentsOfFile: newDir + "/log.txt", encoding: .utf8)
             let results = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: dir + "/results.json")))
@@ -116,13 +116,13 @@ import Training
         let data = try Self.dataset()
         let one = NSTemporaryDirectory() + "sweep-one-\(UUID().uuidString)", group = NSTemporaryDirectory() + "sweep-group-\(UUID().uuidString)"
         defer { for d in [data, one, group] { try? FileManager.default.removeItem(atPath: d) } }
-        _ = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { _ in }
+        try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { _ in }
         let job = { @Sendable in
             try inProcessJob(ranks: 2) { communicator in
                 var sweep = Self.sweep(root: group, data: data)
                 sweep.ranksPerRun = 2
                 var lines: [String] = []
-                _ = try sweep.run(communicator: communicator) { lines.append($0) }
+                try sweep.run(communicator: communicator) { lines.append($0) }
                 return lines
             }
         }
@@ -140,7 +140,8 @@ import Training
         let one = NSTemporaryDirectory() + "sweep-one-\(UUID().uuidString)", two = NSTemporaryDirectory() + "sweep-two-\(UUID().uuidString)"
         defer { for d in [data, one, two] { try? FileManager.default.removeItem(atPath: d) } }
 
-        let report = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { _ in }
+        try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { _ in }
+        let report = try RunReport(root: one, order: ["zeroshot", "coop"])
         #expect(report.rows.map(\.method) == ["zeroshot", "coop"])
         #expect(report.rows.map(\.seeds) == [1, 2])
 
@@ -149,7 +150,7 @@ import Training
         let done = DispatchSemaphore(value: 0)
         for rank in 0..<2 {
             Thread {
-                do { _ = try Self.sweep(root: two, data: data).run(communicator: InProcessCommunicator(group: group, rank: rank)) { _ in } } catch {
+                do { try Self.sweep(root: two, data: data).run(communicator: InProcessCommunicator(group: group, rank: rank)) { _ in } } catch {
                     failures.withLock { $0.append("rank \(rank): \(error)") }
                 }
                 done.signal()
@@ -161,20 +162,20 @@ import Training
 
         // A rerun with the same settings keeps every run; other settings redo them.
         var lines: [String] = []
-        _ = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { lines.append($0) }
+        try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { lines.append($0) }
         #expect(lines.count == 3 && lines.allSatisfy { $0.contains(" kept ") }, "\(lines)")
         var changed = Self.sweep(root: one, data: data)
         changed.epochs = 2
         changed.runs = [changed.runs[1]]
         lines = []
-        _ = try changed.run(communicator: LocalCommunicator()) { lines.append($0) }
+        try changed.run(communicator: LocalCommunicator()) { lines.append($0) }
         #expect(lines.count == 1 && lines[0].contains(" done: "), "\(lines)")
 
         // A regenerated data set (the split list rewritten: a new modification time) redoes them too.
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)],
                                               ofItemAtPath: data + "/split_zhou_TinyShapes.json")
         lines = []
-        _ = try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { lines.append($0) }
+        try Self.sweep(root: one, data: data).run(communicator: LocalCommunicator()) { lines.append($0) }
         #expect(lines.count == 3 && lines.allSatisfy { $0.contains(" done: ") }, "\(lines)")
     }
 }

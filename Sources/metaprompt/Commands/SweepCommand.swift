@@ -1,0 +1,199 @@
+import CLIP
+import CLIPAdapter
+import Datasets
+import Evaluation
+import Foundation
+import TensorIO
+import Training
+
+/// `metaprompt sweep`: the papers' protocols over data sets × methods × seeds, under mpirun.
+struct SweepCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "sweep",
+        summary: "the papers' protocols over data sets × methods × seeds (base-to-new, few-shot, cross-dataset), under mpirun",
+        discussion: """
+            Runs every (data set, method, seed) as `train` runs it, laid out as the official scripts
+            (PromptSRC's scripts/promptsrc/*.sh, ProMetaR's scripts/base2new_*.sh) lay it out under
+            --output, with the official trainer names (ZeroshotCLIP, CoOp, VPT, IVLP, PromptSRC,
+            ProMetaR) as the method folders and the published config's name as <cfg>:
+              base2new       base2new/train_base/<dataset>/shots_<K>/<method>/<cfg>/seed<S>/ and
+                             base2new/test_new/… (the new classes)
+              few-shot       few_shot/<dataset>/<method>/<cfg>_<K>shots/seed<S>/ (all classes)
+              cross-dataset  imagenet/<method>/<cfg>_<K>shots/seed<S>/ (--source, all classes), then
+                             evaluation/<method>/<cfg>_<K>shots/<dataset>/seed<S>/ per target
+            A run whose results are there for the same settings and inputs is kept, so a
+            resubmitted sweep continues. Whole runs go to groups of --ranks-per-run ranks, longest
+            first (estimated from measured ViT-B/16 step times, scaled to the model). At the end,
+            rank 0 prints the paper-style table (per data set and the average over data sets) and
+            writes it with results.json, results.csv and chart.svg to <output>/sweep/<setting>/.
+            --plan lists the runs, their estimated single-core time and their group, and exits.
+            Every <cfg> name is the method's published one; runs with other settings (--set,
+            --epochs, --batch-size) need --cfg to name theirs.
+            """)
+
+    @Option(valueName: "DIR", help: "a Hugging Face CLIP directory") var model: String
+    @Option(valueName: "DATA", help: "the directory holding CoOp's data sets") var root: String
+    @Option(help: "the protocol: base2new, few-shot, cross-dataset") var setting: SweepSetting = .base2new
+    @Option(valueName: "all|d1,d2,...",
+            help: "the data sets (CoOp's config names: caltech101, oxford_pets, ...); all: the 11 (cross-dataset: the 10 targets besides --source)")
+    var datasets: CommaSeparated<String> = ["all"]
+    @Option(valueName: "NAME", help: "cross-dataset: the data set trained on") var source: String = "imagenet"
+    @Option(valueName: "m1,m2,...", help: "methods: zeroshot, coop, vpt, ivlp, promptsrc, prometar") var methods: CommaSeparated<String> = ["prometar"]
+    @Option(valueName: "1,2,3", help: "seeds of every run") var seeds: CommaSeparated<Int> = [1, 2, 3]
+    @Option(valueName: "K", help: "shots per class", in: 1...100_000) var shots: Int = 16
+    @Option(valueName: "DIR", help: "the output tree's root (the official scripts' output/)") var output: String = "output"
+    @Option(valueName: "[method:]key=value", help: "a configuration key for every trained method, or with 'method:' for one (repeatable)")
+    var set: [String]
+    @Option(valueName: "NAME", help: "the <cfg> folder of every trained run (needed when --set, --epochs or --batch-size change a method's published settings)")
+    var cfg: String?
+    @Option(valueName: "E", help: "epochs of every trained run (default: each method's published)", in: 1...100_000) var epochs: Int?
+    @Option(valueName: "B", help: "images per step of every trained run (default: each method's published)", in: 1...100_000) var batchSize: Int?
+    @Option(valueName: "K", help: "ranks that run each run together (the job's size must be a multiple of K)", in: 1...1_000_000)
+    var ranksPerRun: Int = 1
+    @Flag(help: "list the runs, their estimated cost and group, then exit") var plan = false
+    @OptionGroup var communication: CommunicationOptions
+
+    static let trainedMethods = ["coop", "vpt", "ivlp", "promptsrc", "prometar"]
+
+    func validate() throws {
+        guard !seeds.elements.isEmpty else { throw UsageError("--seeds is empty") }
+        for m in methods.elements where m != "zeroshot" && !Self.trainedMethods.contains(m) {
+            let gram = m.hasPrefix("gram") ? " (GRAM runs need image-caption pairs and are not in the sweep: use train --method gram, then train --init)" : ""
+            throw UsageError("unknown method '\(m)' for --methods; one of zeroshot, \(Self.trainedMethods.joined(separator: ", "))\(gram)")
+        }
+        if setting == .domainGeneralisation { throw UsageError("--setting dg needs ImageNet's shifted test sets, which this build cannot read yet") }
+        _ = try datasetList()
+        _ = try configurations()
+    }
+
+    /// The data sets trained on and the targets, as ``SweepDataset``s under --root.
+    func datasetList() throws -> (trained: [SweepDataset], targets: [SweepDataset]) {
+        func dataset(_ name: String) throws -> SweepDataset {
+            guard let d = StandardDataset(name: name) else { throw UsageError(DatasetError.unknownDataset(name: name).description) }
+            return SweepDataset(name: d.configName, source: .standard(d, root: root))
+        }
+        let names = datasets.elements
+        switch setting {
+        case .base2new, .fewShot:
+            return (names == ["all"] ? StandardDataset.allCases.map { SweepDataset(name: $0.configName, source: .standard($0, root: root)) }
+                        : try names.map(dataset), [])
+        case .crossDataset, .domainGeneralisation:
+            let from = try dataset(source)
+            let targets = names == ["all"] ? StandardDataset.allCases.filter { $0.configName != from.name }.map { SweepDataset(name: $0.configName, source: .standard($0, root: root)) }
+                : try names.map(dataset)
+            return ([from], targets)
+        }
+    }
+
+    /// Each method's configuration JSON (the --set keys for it) and its <cfg> folder.
+    func configurations() throws -> [(method: String, config: JSONValue, cfg: String)] {
+        try methods.elements.map { method in
+            var mine: [String] = []
+            for assignment in set {
+                if let colon = assignment.firstIndex(of: ":"), !assignment[..<colon].contains("=") {
+                    let target = String(assignment[..<colon])
+                    guard methods.elements.contains(target) else { throw UsageError("--set '\(assignment)': '\(target)' is not one of --methods") }
+                    if target == method { mine.append(String(assignment[assignment.index(after: colon)...])) }
+                } else {
+                    mine.append(assignment)
+                }
+            }
+            if method == "zeroshot" { return (method, .object(JSONObject()), MethodConfiguration.publishedConfigName(for: method)!) }
+            let json: JSONValue
+            do {
+                json = try ConfigOverrides.apply(mine, to: .object(JSONObject()))
+                _ = try MethodConfiguration.load(method: method, json: json, source: "--set")
+            } catch let error as ConfigurationError {
+                throw SettingError(description: "\(method): \(error.description)")
+            }
+            let changed = !mine.isEmpty || epochs != nil || batchSize != nil
+            if let cfg { return (method, json, cfg) }
+            guard !changed else {
+                throw UsageError("--set, --epochs or --batch-size change \(method)'s published settings (\(MethodConfiguration.publishedConfigName(for: method)!)): name the runs' <cfg> folder with --cfg")
+            }
+            return (method, json, MethodConfiguration.publishedConfigName(for: method)!)
+        }
+    }
+
+    /// The sweep: runs in data-set, method, seed order.
+    func sweep() throws -> Sweep {
+        let (trained, targets) = try datasetList()
+        var runs: [SweepRun] = []
+        for dataset in trained {
+            for (method, config, cfg) in try configurations() {
+                let name = MethodConfiguration.trainerName(for: method)!
+                for seed in seeds.elements {
+                    let kind: SweepRun.Kind = method == "zeroshot" ? .zeroShot(template: EvaluationPrompts.defaultTemplate) : .train(method: method, config: config)
+                    runs.append(SweepRun(name: name, seed: seed, kind: kind, cost: 0, dataset: dataset, config: cfg, targets: targets))
+                }
+            }
+        }
+        let root: String
+        switch setting {
+        case .base2new: root = output + "/base2new"
+        case .fewShot: root = output + "/few_shot"
+        case .crossDataset, .domainGeneralisation: root = output
+        }
+        var sweep = Sweep(modelDirectory: model, pairsFile: nil, root: root, setting: setting, runs: runs)
+        sweep.shots = shots
+        sweep.epochs = epochs
+        sweep.batchSize = batchSize
+        sweep.ranksPerRun = ranksPerRun
+        return sweep
+    }
+
+    func run() throws {
+        var sweep = try self.sweep()
+        let ranksPerRun = self.ranksPerRun, plan = self.plan, output = self.output, setting = self.setting
+        try launch(communication) { communicator in
+            guard communicator.size % ranksPerRun == 0 else {
+                throw SettingError(description: "--ranks-per-run \(ranksPerRun) needs a job size that is a multiple of \(ranksPerRun); this job has \(communicator.size) rank(s)")
+            }
+            // Costs from the data sets' lists (a missing data set is named here, on every rank,
+            // before any collective) and the model's size.
+            let scale = SweepCost.scale(for: try CLIPConfiguration.load(path: (sweep.modelDirectory as NSString).appendingPathComponent("config.json")))
+            let costs = try SweepCost.seconds(of: sweep.runs, in: sweep, scale: scale)
+            for i in sweep.runs.indices { sweep.runs[i].cost = costs[i] }
+            let groups = communicator.size / ranksPerRun
+            if communicator.rank == 0 {
+                print("sweep: \(setting.rawValue), \(sweep.runs.count) runs over \(groups) group(s) of \(ranksPerRun) rank(s), under \(sweep.root)")
+                if plan { print(Self.plan(sweep, groups: groups, scale: scale)) }
+                fflush(nil)
+            }
+            if plan { return }
+            try sweep.run(communicator: communicator) { print($0); fflush(nil) }
+            guard communicator.rank == 0 else { return }
+            let report = try SweepReport(sweep)
+            let dir = "\(output)/sweep/\(setting.rawValue)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            print(report.table)
+            try AtomicFile.write(report.table + "\n", to: dir + "/table.txt")
+            try AtomicFile.write(report.json.serialized(pretty: true) + "\n", to: dir + "/results.json")
+            try AtomicFile.write(report.csv, to: dir + "/results.csv")
+            try AtomicFile.write(report.chartSVG, to: dir + "/chart.svg")
+            print("written: \(dir)/table.txt, results.json, results.csv, chart.svg")
+        }
+    }
+
+    /// One line per run: its group, estimated single-core time, and directory; then each
+    /// group's load.
+    static func plan(_ sweep: Sweep, groups: Int, scale: Double) -> String {
+        let lists = Sweep.assignment(costs: sweep.runs.map(\.cost), ranks: groups)
+        var group = [Int](repeating: 0, count: sweep.runs.count)
+        for (g, list) in lists.enumerated() { for i in list { group[i] = g } }
+        func hours(_ s: Double) -> String { String(format: "%.2f h", s / 3600) }
+        var lines = [String(format: "estimated single-core times: measured ViT-B/16 step and evaluation times × %.4g for this model's vision tower", scale),
+                     "group  estimate    run"]
+        for (i, run) in sweep.runs.enumerated() {
+            let targets = run.targets.isEmpty ? "" : " + \(run.targets.count) target evaluation(s) under \(sweep.root)/evaluation/"
+            lines.append(String(format: "%5d  %9@   %@ %@ seed %d → %@%@", group[i], hours(run.cost), run.dataset.name, run.name, run.seed,
+                                sweep.directory(of: run), targets))
+        }
+        let loads = lists.map { $0.reduce(0) { $0 + sweep.runs[$1].cost } }
+        lines.append("total \(hours(loads.reduce(0, +))) of single-core time; per group " + loads.enumerated().map { "\($0.offset): \(hours($0.element))" }.joined(separator: ", ")
+                     + "; the longest group bounds the wall time (a group of K ranks runs its runs about K times faster)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension SweepSetting: EnumeratedOptionValue {}

@@ -363,8 +363,8 @@ public struct Sweep {
         return "\(path) \(attributes[.size] ?? "?") \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
     }
 
-    /// "base 71.2  new 64.0  HM 67.4" (base-to-new), "accuracy 70.3", and each target's
-    /// "caltech101 90.1" from a run's results.
+    /// "base 71.2  new 64.0  HM 67.4" (base-to-new), "accuracy 70.3" (few-shot), or the
+    /// source's and each target's "imagenet 70.3  caltech101 90.1" from a run's results.
     func summary(of run: SweepRun) throws -> String {
         func json(_ dir: String) throws -> JSONValue? {
             guard let data = FileManager.default.contents(atPath: dir + "/results.json") else { return nil }
@@ -375,7 +375,7 @@ public struct Sweep {
             if let b = j["base"]?["accuracy"]?.doubleValue, let n = j["new"]?["accuracy"]?.doubleValue, let hm = j["harmonic_mean"]?.doubleValue {
                 parts.append(String(format: "base %.1f  new %.1f  HM %.1f", b, n, hm))
             } else if let a = j["all"]?["accuracy"]?.doubleValue {
-                parts.append(String(format: "%@ %.1f", run.dataset.name, a))
+                parts.append(run.targets.isEmpty ? String(format: "accuracy %.1f", a) : String(format: "%@ %.1f", run.dataset.name, a))
             }
         }
         for target in run.targets {

@@ -190,8 +190,9 @@ public struct SweepReport: Sendable {
     /// accuracy, with ± sample std whiskers over seeds; title, axis label and legend.
     public var chartSVG: String {
         let groups = ["average"] + datasets
-        let barWidth = 18, groupWidth = barWidth * max(methods.count, 1) + 24
-        let left = 60, top = 50, bottom = 330, width = left + groupWidth * groups.count + 20, height = 420
+        let barWidth = 18, groupWidth = max(100, barWidth * max(methods.count, 1) + 24)
+        let left = 60, top = 50, bottom = 330, height = 420
+        let width = max(left + groupWidth * groups.count + 20, left + 130 * methods.count + 20, 640)
         let palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD"]
         let metric = setting == .base2new ? "HM of base and new accuracy (%)" : "accuracy on all classes (%)"
         func y(_ v: Double) -> Double { Double(bottom) - Double(bottom - top) * min(max(v, 0), 100) / 100 }

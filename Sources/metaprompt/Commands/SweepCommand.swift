@@ -181,7 +181,9 @@ struct SweepCommand: Command {
         let lists = Sweep.assignment(costs: sweep.runs.map(\.cost), ranks: groups)
         var group = [Int](repeating: 0, count: sweep.runs.count)
         for (g, list) in lists.enumerated() { for i in list { group[i] = g } }
-        func hours(_ s: Double) -> String { String(format: "%.2f h", s / 3600) }
+        func hours(_ s: Double) -> String {
+            s < 120 ? String(format: "%.0f s", s) : s < 7200 ? String(format: "%.0f min", s / 60) : String(format: "%.1f h", s / 3600)
+        }
         var lines = [String(format: "estimated single-core times: measured ViT-B/16 step and evaluation times × %.4g for this model's vision tower", scale),
                      "group  estimate    run"]
         for (i, run) in sweep.runs.enumerated() {

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `metaprompt sweep` as users run it: the plan, refusals before any work, and a base-to-new
+/// sweep over two data sets in CoOp's layout under real `mpirun`.
+@Suite struct SweepCommandTests {
+    let binary = metapromptExecutable()
+
+    static func temporary(_ what: String) -> String { NSTemporaryDirectory() + "metaprompt-sweep-\(what)-\(UUID().uuidString)" }
+
+    func sweep(_ data: String, _ output: String, _ extra: [String]) throws -> ProcessResult {
+        try runProcess(binary, ["sweep", "--model", fixture("tiny-clip"), "--root", data, "--output", output, "--datasets", "caltech101,oxford_pets"] + extra)
+    }
+
+    @Test func thePlanListsEveryRunWithItsDirectoryAndEstimateAndWritesNothing() throws {
+        let data = try StandardLayout.make(at: Self.temporary("data")), output = Self.temporary("out")
+        defer { for d in [data, output] { try? FileManager.default.removeItem(atPath: d) } }
+        let r = try sweep(data, output, ["--methods", "zeroshot,prometar", "--seeds", "1,2", "--plan"])
+        #expect(r.status == 0, "\(r)")
+        let runs = r.stdout.split(separator: "\n").filter { $0.contains(" seed ") && $0.contains(" → ") }
+        #expect(runs.count == 8, "\(r.stdout)")
+        #expect(r.stdout.contains("caltech101 ProMetaR seed 2 → \(output)/base2new/train_base/caltech101/shots_16/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx/seed2"),
+                "\(r.stdout)")
+        #expect(r.stdout.contains("oxford_pets ZeroshotCLIP seed 1 → \(output)/base2new/train_base/oxford_pets/shots_16/ZeroshotCLIP/vit_b16/seed1"))
+        #expect(r.stdout.contains("total ") && r.stdout.contains("h of single-core time"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test(arguments: [
+        (["--set", "epochs=2"], 64, "--set, --epochs or --batch-size change prometar's published settings (vit_b16_c2_ep10_batch4_4+4ctx): name the runs' <cfg> folder with --cfg"),
+        (["--set", "coop:epochs=2"], 64, "--set 'coop:epochs=2': 'coop' is not one of --methods"),
+        (["--set", "lr_ratio=-1", "--cfg", "x"], 64, "prometar: --set: 'lr_ratio' must be a non-negative number"),
+        (["--datasets", "caltech101,mnist"], 64, "mnist"),
+        (["--methods", "gram_coop"], 64, "GRAM runs need image-caption pairs"),
+        (["--datasets", "caltech101,dtd"], 1, "dtd/split_zhou_DescribableTextures.json: split file not found"),
+    ])
+    func badInputIsRefusedNamingItBeforeAnyRun(arguments: [String], status: Int32, message: String) throws {
+        let data = try StandardLayout.make(at: Self.temporary("data")), output = Self.temporary("out")
+        defer { for d in [data, output] { try? FileManager.default.removeItem(atPath: d) } }
+        var args = ["sweep", "--model", fixture("tiny-clip"), "--root", data, "--output", output]
+        if !arguments.contains("--datasets") { args += ["--datasets", "caltech101"] }
+        let r = try runProcess(binary, args + arguments)
+        #expect(r.status == status && r.stderr.contains(message), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: output + "/base2new"))
+    }
+
+    @Test func twoRanksRunABaseToNewSweepAndWriteTheTable() throws {
+        let launcher = try #require(findOnPath("mpirun"), "mpirun not found: deploy/test.sh installs openmpi-bin")
+        let data = try StandardLayout.make(at: Self.temporary("data")), output = Self.temporary("out")
+        defer { for d in [data, output] { try? FileManager.default.removeItem(atPath: d) } }
+        var args = ["--oversubscribe", "-np", "2"]
+        if getuid() == 0 { args.insert("--allow-run-as-root", at: 0) }
+        let command = [binary, "sweep", "--model", fixture("tiny-clip"), "--root", data, "--output", output, "--datasets", "caltech101,oxford_pets",
+                       "--methods", "zeroshot,coop", "--seeds", "1", "--shots", "2", "--epochs", "1", "--batch-size", "2", "--cfg", "tiny",
+                       "--set", "coop:n_ctx_text=4"]
+        let r = try runProcess(launcher, args + command, timeout: 300)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.split(separator: "\n").filter { $0.contains(" done: base ") }.count == 4, "\(r.stdout)")
+        #expect(r.stdout.contains("average (2)     CoOp"), "\(r.stdout)")
+        for file in ["table.txt", "results.json", "results.csv", "chart.svg"] {
+            #expect(FileManager.default.fileExists(atPath: "\(output)/sweep/base2new/\(file)"), "\(file)")
+        }
+        for d in ["caltech101", "oxford_pets"] {
+            #expect(FileManager.default.fileExists(atPath: "\(output)/base2new/train_base/\(d)/shots_2/CoOp/tiny/seed1/prompts.safetensors"))
+            #expect(FileManager.default.fileExists(atPath: "\(output)/base2new/test_new/\(d)/shots_2/ZeroshotCLIP/vit_b16/seed1/log.txt"))
+        }
+        // Resubmitted: every run is kept.
+        let again = try runProcess(launcher, args + command, timeout: 300)
+        #expect(again.status == 0 && again.stdout.split(separator: "\n").filter { $0.contains(" kept ") }.count == 4, "\(again)")
+    }
+}

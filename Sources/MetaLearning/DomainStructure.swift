@@ -24,23 +24,35 @@ public struct DomainStructure: Sendable, Equatable {
                 classesPerDomain: Int, stream: inout RandomStream) {
         precondition(imageFeatures.count == textFeatures.count && textFeatures.count == captions.count,
                      "\(imageFeatures.count) image rows, \(textFeatures.count) text rows, \(captions.count) captions")
-        let level1 = KMeans(rows: imageFeatures, k: domainCount, stream: &stream)
+        self.init(imageFeatures: FeatureMatrix(imageFeatures), textFeatures: FeatureMatrix(textFeatures), pairs: Array(captions.indices),
+                  caption: { captions[$0] }, domainCount: domainCount, classesPerDomain: classesPerDomain, stream: &stream)
+    }
+
+    /// The structure of the pairs `pairs` (indices into the feature rows, ascending; e.g. the
+    /// pairs whose image could be read), read where the features are.
+    /// - Parameter caption: the caption of a pair, asked for each pseudo-class's name only.
+    public init(imageFeatures: FeatureMatrix, textFeatures: FeatureMatrix, pairs: [Int], caption: (Int) throws -> String, domainCount: Int,
+                classesPerDomain: Int, stream: inout RandomStream) rethrows {
+        precondition(imageFeatures.count == textFeatures.count, "\(imageFeatures.count) image rows, \(textFeatures.count) text rows")
+        let level1 = KMeans(rows: imageFeatures, subset: pairs, k: domainCount, stream: &stream)
         var domains: [[PseudoClass]] = []
         for d in 0..<domainCount {
-            let members = level1.assignments.indices.filter { level1.assignments[$0] == d }
+            let members = level1.assignments.indices.filter { level1.assignments[$0] == d }.map { pairs[$0] }
             guard !members.isEmpty else { continue }
-            let level2 = KMeans(rows: members.map { textFeatures[$0] }, k: min(classesPerDomain, members.count), stream: &stream)
+            let level2 = KMeans(rows: textFeatures, subset: members, k: min(classesPerDomain, members.count), stream: &stream)
             var classes: [PseudoClass] = []
             for c in level2.centroids.indices {
                 let local = level2.assignments.indices.filter { level2.assignments[$0] == c }
                 guard !local.isEmpty else { continue }
                 let centre = level2.centroids[c]
+                func score(_ i: Int) -> Float {
+                    zip(KMeans.normalised(Array(textFeatures[members[i]])), centre).reduce(0) { $0 + $1.0 * $1.1 }
+                }
                 let nearest = local.max { a, b in
-                    let sa = zip(KMeans.normalised(textFeatures[members[a]]), centre).reduce(0) { $0 + $1.0 * $1.1 }
-                    let sb = zip(KMeans.normalised(textFeatures[members[b]]), centre).reduce(0) { $0 + $1.0 * $1.1 }
+                    let sa = score(a), sb = score(b)
                     return sa < sb || (sa == sb && a > b)
                 }!
-                classes.append(PseudoClass(name: captions[members[nearest]], members: local.map { members[$0] }))
+                classes.append(PseudoClass(name: try caption(members[nearest]), members: local.map { members[$0] }))
             }
             domains.append(classes)
         }

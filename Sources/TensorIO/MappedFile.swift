@@ -10,11 +10,11 @@ import Darwin
 /// touch and the kernel may drop them again. A file replaced later by `AtomicFile` (rename)
 /// leaves this mapping on the old inode, so readers never see a half-written file.
 // @unchecked: the mapping is immutable (PROT_READ) after init and never exposed mutably.
-final class MappedFile: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
+public final class MappedFile: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
 
     /// Maps `path`; on failure returns the `strerror` text of the failing call.
-    init(path: String) throws(MappedFileError) {
+    public init(path: String) throws(MappedFileError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw MappedFileError(reason: "open: \(errnoString())") }
         defer { close(descriptor) }
@@ -43,8 +43,8 @@ final class MappedFile: @unchecked Sendable {
     }
 }
 
-struct MappedFileError: Error {
-    let reason: String
+public struct MappedFileError: Error {
+    public let reason: String
 }
 
 /// The `strerror` text of the current `errno`.

@@ -106,6 +106,25 @@ public struct SafeTensorsFile: Sendable {
         return entry
     }
 
+    /// F32 tensor `name`'s elements where they are in the mapped file, without a copy; the
+    /// buffer lives as long as the returned ``MappedFile`` (hold it while reading).
+    ///
+    /// - Throws: ``SafeTensorsError/missingTensor(path:name:)``, or
+    ///   ``SafeTensorsError/dtypeMismatch(path:name:dtype:requested:)`` for other dtypes.
+    public func mappedFloats(_ name: String) throws -> (values: UnsafeBufferPointer<Float>, owner: MappedFile) {
+        let entry = try entry(name)
+        guard entry.dtype == .F32 else {
+            throw SafeTensorsError.dtypeMismatch(path: path, name: name, dtype: entry.dtype, requested: "F32 in place")
+        }
+        // Files this project writes pad the header to 8 bytes and lay F32 tensors at multiples
+        // of 4; another writer's may not.
+        let raw = data(of: entry)
+        guard Int(bitPattern: raw.baseAddress) % MemoryLayout<Float>.alignment == 0 else {
+            throw SafeTensorsError.unreadable(path: path, reason: "tensor '\(name)' is not 4-byte aligned in the file, so it cannot be read in place")
+        }
+        return (raw.bindMemory(to: Float.self), file)
+    }
+
     /// The elements of floating-point tensor `name`, row-major, as `Float`.
     ///
     /// F32 is copied as is; F16 and BF16 widen exactly; F64 rounds to nearest `Float`.

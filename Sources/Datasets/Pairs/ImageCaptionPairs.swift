@@ -23,69 +23,51 @@ public struct ImageCaptionPair: Sendable, Hashable {
 ///
 /// Blank lines are skipped. Relative image paths are relative to the list file's directory.
 public enum ImageCaptionPairs {
-    /// Reads a TSV or JSONL list, by the file's extension.
+    /// Reads a TSV or JSONL list, by the file's extension, into memory (``PairIndex`` reads
+    /// the same lists without holding them).
     ///
     /// - Throws: ``DatasetError`` naming the file and line that is wrong.
     public static func read(_ path: String) throws -> [ImageCaptionPair] {
-        path.lowercased().hasSuffix(".jsonl") ? try readJSONL(path) : try readTSV(path)
+        let index = try PairIndex(path: path)
+        return (0..<index.count).map { index.pair(at: $0) }
     }
 
-    /// Reads a tab-separated list (see the type's description).
-    public static func readTSV(_ path: String) throws -> [ImageCaptionPair] {
-        let base = directoryOf(absolutePath(path))
-        var pairs: [ImageCaptionPair] = []
-        var columns: (path: Int, caption: Int, count: Int)?
-        for (index, line) in try readTextLines(path).enumerated() {
-            if pythonStripped(line).isEmpty { continue }
+    /// How a list's lines are read: TSV columns (path, caption, field count), or JSONL.
+    enum Format: Sendable {
+        case tsv(path: Int, caption: Int, fields: Int)
+        case jsonl
+    }
+
+    /// The pair on `line` (1-based, for messages) of `file` in `format`, paths relative to `base`.
+    static func parse(_ line: String, number: Int, format: Format, file: String, base: String) throws -> ImageCaptionPair {
+        func fail(_ message: String) -> DatasetError { .malformed(path: file, location: "line \(number)", message: message) }
+        switch format {
+        case .tsv(let path, let caption, let count):
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(unquoted)
-            func fail(_ message: String) -> DatasetError {
-                .malformed(path: path, location: "line \(index + 1)", message: message)
-            }
-            if columns == nil {
-                if let file = fields.firstIndex(of: "filepath"), let title = fields.firstIndex(of: "title") {
-                    columns = (file, title, fields.count)
-                    continue
-                }
-                columns = (0, 1, 2)
-            }
-            let layout = columns!
-            guard fields.count == layout.count else {
-                throw fail("expected \(layout.count) tab-separated fields, found \(fields.count)")
-            }
-            let image = fields[layout.path], caption = fields[layout.caption]
+            guard fields.count == count else { throw fail("expected \(count) tab-separated fields, found \(fields.count)") }
+            let image = fields[path], text = fields[caption]
             guard !image.isEmpty else { throw fail("empty image path") }
-            guard !caption.isEmpty else { throw fail("empty caption for \(image)") }
-            pairs.append(ImageCaptionPair(path: joinPath(base, image), caption: caption))
-        }
-        return pairs
-    }
-
-    /// Reads a JSON-lines list (see the type's description).
-    public static func readJSONL(_ path: String) throws -> [ImageCaptionPair] {
-        let base = directoryOf(absolutePath(path))
-        var pairs: [ImageCaptionPair] = []
-        for (index, line) in try readTextLines(path).enumerated() {
-            if pythonStripped(line).isEmpty { continue }
+            guard !text.isEmpty else { throw fail("empty caption for \(image)") }
+            return ImageCaptionPair(path: joinPath(base, image), caption: text)
+        case .jsonl:
             let value: JSONValue
             do {
                 value = try JSONValue(parsing: line)
             } catch let error as JSONError {
-                throw DatasetError.malformed(path: path, location: "line \(index + 1), column \(error.column)",
-                                             message: error.message)
-            }
-            func fail(_ message: String) -> DatasetError {
-                .malformed(path: path, location: "line \(index + 1)", message: message)
+                throw DatasetError.malformed(path: file, location: "line \(number), column \(error.column)", message: error.message)
             }
             guard value.objectValue != nil else { throw fail("expected a JSON object") }
-            guard let image = value["image"]?.stringValue, !image.isEmpty else {
-                throw fail("expected a non-empty string \"image\"")
-            }
-            guard let caption = value["caption"]?.stringValue, !caption.isEmpty else {
-                throw fail("expected a non-empty string \"caption\"")
-            }
-            pairs.append(ImageCaptionPair(path: joinPath(base, image), caption: caption))
+            guard let image = value["image"]?.stringValue, !image.isEmpty else { throw fail("expected a non-empty string \"image\"") }
+            guard let caption = value["caption"]?.stringValue, !caption.isEmpty else { throw fail("expected a non-empty string \"caption\"") }
+            return ImageCaptionPair(path: joinPath(base, image), caption: caption)
         }
-        return pairs
+    }
+
+    /// The TSV header's columns (`filepath` and `title` among the fields), if `line` is one.
+    static func header(_ line: String) -> Format? {
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(unquoted)
+        guard let file = fields.firstIndex(of: "filepath"), let title = fields.firstIndex(of: "title") else { return nil }
+        return .tsv(path: file, caption: title, fields: fields.count)
     }
 
     /// A field without its surrounding double quotes, `""` read as `"`. By code point, as pandas

@@ -32,6 +32,11 @@ public struct GRAMTrainingOptions: Sendable {
     public var printsProgress = true
     /// Checkpoints kept (the newest); nil keeps all.
     public var keepCheckpoints: Int? = nil
+    /// The frozen features' file (``PairFeatures``); nil: `features.safetensors` in the
+    /// output directory.
+    public var featuresFile: String? = nil
+    /// Preprocessed images kept in memory for the tasks (``ImageCache``).
+    public var imageCache = ImageCache.defaultCapacity
 
     public init(modelDirectory: String, pairsFile: String, seed: Int, steps: Int, tasksPerStep: Int, domains: Int, classesPerDomain: Int,
                 ways: Int, supportShots: Int, queryShots: Int, outputDirectory: String, method: MethodConfiguration,
@@ -56,14 +61,20 @@ public struct GRAMTrainingOptions: Sendable {
 
 /// GRAM meta-training on image–caption pairs, under MPI like `Trainer`.
 ///
-/// 1. Frozen CLIP features of every pair (centre-crop preprocessing; computed on every rank).
+/// 1. Frozen CLIP features of every pair (centre-crop preprocessing), computed once over the
+///    ranks into a feature file that later runs reuse (``PairFeatures``); a pair whose image
+///    cannot be read is left out, counted and the first few named.
 /// 2. `DomainStructure`: k-means on image features (domains), then on caption features
-///    inside each domain (pseudo-classes named by their most central caption).
+///    inside each domain (pseudo-classes named by their most central caption), read from the
+///    mapped feature file.
 /// 3. Each step draws T tasks — task t from the stream (seed, "gram", step, t): a support
 ///    domain and a different query domain, N pseudo-classes from each with K support / Q query
 ///    pairs — splits them over the ranks, and combines their meta-gradients (prompt
 ///    initialisation and regulator) with `DeterministicMean`; every rank applies the same SGD,
 ///    at the step's rates (`OptimizerSettings.stepSchedule`: constant warm-up, then cosine).
+/// A task's images are decoded when it is built, through an ``ImageCache``. Memory does not
+/// grow with the pairs beyond about 40 bytes a pair (the list's index, the readable pairs,
+/// k-means' per-row norm, weight and assignment); the features stay in the mapped file.
 /// The output `prompts.safetensors` holds the initialisation (`text.ctx`, …) and the
 /// regulator (`gram.*`); `train --init` starts a base method from it.
 public final class GRAMTrainer {
@@ -87,36 +98,29 @@ public final class GRAMTrainer {
         let checkpoints = (o.outputDirectory as NSString).appendingPathComponent("checkpoints")
         let loaded = try CLIPBundle(directory: o.modelDirectory)
         let (model, tokenizer, preprocessor) = (loaded.model, loaded.tokenizer, loaded.preprocessor)
-        let pairs = try ImageCaptionPairs.read(o.pairsFile)
-        guard o.domains >= 2, pairs.count >= o.domains else {
-            throw TrainingError("\(o.pairsFile): \(pairs.count) pairs cannot form \(o.domains) domains (at least 2 domains, and a pair per domain)")
-        }
-
-        // 1. Frozen features, in fixed chunks of 32 (the same arithmetic on any rank count).
-        var pixels: [Tensor] = []
-        for pair in pairs { pixels.append(preprocessor(try RGBImage(jpegFile: pair.path))) }
-        var imageRows: [[Float]] = [], textRows: [[Float]] = []
-        withoutGradient {
-            for start in stride(from: 0, to: pairs.count, by: 32) {
-                let chunk = start..<min(start + 32, pairs.count)
-                let images = model.encodeImages(Tensor.concatenate(chunk.map { pixels[$0].reshaped([1] + pixels[$0].shape) }, alongAxis: 0))
-                let texts = model.encodeText(tokenizer.tokenize(chunk.map { pairs[$0].caption }, contextLength: model.configuration.contextLength))
-                let width = images.shape[1]
-                for r in 0..<chunk.count {
-                    imageRows.append(Array(images.storage[(r * width)..<((r + 1) * width)]))
-                    textRows.append(Array(texts.storage[(r * width)..<((r + 1) * width)]))
-                }
-            }
+        let pairs = try PairIndex(path: o.pairsFile)
+        // Preemption is watched from here to the end, through the features and the loop.
+        Preemption.watch()
+        defer { Preemption.release() }
+        // 1. Frozen features, in fixed chunks (the same arithmetic on any rank count).
+        let featuresPath = o.featuresFile ?? (o.outputDirectory as NSString).appendingPathComponent("features.safetensors")
+        if isRoot { try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true) }
+        let features = try PairFeatures.prepare(pairs: pairs, bundle: loaded, modelDirectory: o.modelDirectory, path: featuresPath,
+                                                communicator: communicator, say: { log.say($0) })
+        guard o.domains >= 2, features.readable.count >= o.domains else {
+            throw TrainingError("\(o.pairsFile): \(features.readable.count) pairs with readable images cannot form \(o.domains) domains (at least 2 domains, and a pair per domain)")
         }
         // 2. Domains and pseudo-classes.
         var clusterStream = RandomStream(seed: UInt64(o.seed), Self.domainPurpose)
-        let structure = DomainStructure(imageFeatures: imageRows, textFeatures: textRows, captions: pairs.map(\.caption),
-                                        domainCount: o.domains, classesPerDomain: o.classesPerDomain, stream: &clusterStream)
+        let structure = DomainStructure(imageFeatures: features.image, textFeatures: features.text, pairs: features.readable,
+                                        caption: { pairs.pair(at: $0).caption }, domainCount: o.domains, classesPerDomain: o.classesPerDomain,
+                                        stream: &clusterStream)
+        let images = ImageCache(capacity: o.imageCache) { try preprocessor(RGBImage(jpegFile: pairs.pair(at: $0).path)) }
         // The tasks go to task groups of the ranks; each task's forward and backward passes are
         // split over its group (images and class prompts, see `CLIPClassifier`), and the tasks'
         // mean is the fixed-point one, so the bits do not depend on the rank count.
         let reduction = try TaskGroups(run: communicator, taskCount: o.tasksPerStep), group = CommunicatorGroup(reduction.group)
-        log.say("gram: \(pairs.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step over \(reduction.groupCount) group(s) of \(reduction.group.size) rank(s), each task's images and class prompts split over its group")
+        log.say("gram: \(features.readable.count) pairs in \(structure.domains.count) domains, \(structure.domains.map(\.count)) pseudo-classes; \(o.ways)-way tasks, \(o.supportShots)+\(o.queryShots) shots, \(o.tasksPerStep) task(s)/step over \(reduction.groupCount) group(s) of \(reduction.group.size) rank(s), each task's images and class prompts split over its group")
 
         // 3. Meta-training.
         try MethodFactory.validate(o.method, for: model.configuration)
@@ -139,15 +143,16 @@ public final class GRAMTrainer {
                       let query = structure.drawClasses(domain: q, ways: o.ways, perClass: o.queryShots, stream: &stream) else {
                     throw TrainingError("\(o.pairsFile): no two domains can supply a \(o.ways)-way task with \(o.supportShots)/\(o.queryShots) shots per class; use fewer ways or shots, or more pairs")
                 }
-                func side(_ classes: [(name: String, members: [Int])]) -> (CLIPClassifier, LabelledBatch) {
+                func side(_ classes: [(name: String, members: [Int])]) throws -> (CLIPClassifier, LabelledBatch) {
                     let classifier = MethodFactory.classifier(o.method, model: model, tokenizer: tokenizer, classNames: classes.map(\.name))
                         .sharded(over: group)
                     let members = classes.enumerated().flatMap { label, c in c.members.map { ($0, label) } }
-                    let batch = LabelledBatch(pixels: Tensor.concatenate(members.map { pixels[$0.0].reshaped([1] + pixels[$0.0].shape) }, alongAxis: 0),
+                    let pixels = try members.map { try images.pixels($0.0) }
+                    let batch = LabelledBatch(pixels: Tensor.concatenate(pixels.map { $0.reshaped([1] + $0.shape) }, alongAxis: 0),
                                               labels: members.map(\.1))
                     return (classifier, batch)
                 }
-                let (supportModel, supportBatch) = side(support), (queryModel, queryBatch) = side(query)
+                let (supportModel, supportBatch) = try side(support), (queryModel, queryBatch) = try side(query)
                 return GRAMTask(supportModel: supportModel, support: supportBatch, queryModel: queryModel, query: queryBatch)
             }
             let rates = (prompts: schedules.0.lr(step: step), regulator: schedules.1.lr(step: step))

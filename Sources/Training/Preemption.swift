@@ -47,11 +47,13 @@ public enum Preemption {
         }
     }
 
-    /// The actions the signals had before the first ``watch()`` again, after the last release.
+    /// The actions the signals had before the first ``watch()`` again, after the last release;
+    /// a signal noted is forgotten then, so code that runs later outside a watch does not see it.
     static func release() {
         watchers.withLock { state in
             state.count -= 1
             guard state.count == 0 else { return }
+            receivedSignal.store(0, ordering: .relaxed)
             for s in signals {
                 guard var previous = state.previous[s] else { continue }
                 sigaction(s, &previous, nil)
@@ -83,9 +85,20 @@ public struct Preempted: Error, CustomStringConvertible {
     public let step: Int
     public let steps: Int
     public let checkpoint: String
+    /// What a step is ("step"; GRAM's feature extraction: "feature chunk") and what was written
+    /// ("checkpoint"; "progress record").
+    public var unit = "step"
+    public var record = "checkpoint"
+
+    public init(signal: Int32, step: Int, steps: Int, checkpoint: String) {
+        self.signal = signal
+        self.step = step
+        self.steps = steps
+        self.checkpoint = checkpoint
+    }
 
     public var description: String {
-        "preempted by \(Preemption.name(signal)) after step \(step) of \(steps): checkpoint \(checkpoint) written; "
+        "preempted by \(Preemption.name(signal)) after \(unit) \(step) of \(steps): \(record) \(checkpoint) written; "
             + "run the same command with --resume to continue (exit code \(Preemption.exitCode))"
     }
 }

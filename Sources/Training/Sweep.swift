@@ -358,10 +358,7 @@ public struct Sweep {
     }
 
     /// "path size modification-time" of a file.
-    static func identity(of path: String) throws -> String {
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        return "\(path) \(attributes[.size] ?? "?") \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
-    }
+    static func identity(of path: String) throws -> String { try fileIdentity(path) }
 
     /// "base 71.2  new 64.0  HM 67.4" (base-to-new), "accuracy 70.3" (few-shot), or the
     /// source's and each target's "imagenet 70.3  caltech101 90.1" from a run's results.

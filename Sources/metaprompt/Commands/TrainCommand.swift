@@ -89,6 +89,11 @@ struct TrainCommand: Command {
         @Option(help: "classes per task", in: 2...100_000) var ways: Int = 4
         @Option(valueName: "K", help: "support pairs per class", in: 1...100_000) var supportShots: Int = 2
         @Option(valueName: "Q", help: "query pairs per class", in: 1...100_000) var queryShots: Int = 2
+        @Option(valueName: "FILE",
+                help: "the pairs' frozen features (safetensors), computed once over the ranks and reused while the pairs and model are the same; an interrupted extraction resumes (default: features.safetensors in the output directory)")
+        var features: String?
+        @Option(valueName: "N", help: "preprocessed task images kept in memory (602 KB each at 224²)", in: 1...10_000_000)
+        var imageCache: Int = ImageCache.defaultCapacity
     }
 
     func validate() throws {
@@ -146,6 +151,8 @@ struct TrainCommand: Command {
             method: try hyperparameters.configuration(for: .gram, json: try hyperparameters.json()), checkpointEvery: cadence.checkpointEvery,
             logEvery: cadence.logEvery, resume: resumption.resume)
         options.keepCheckpoints = cadence.keepCheckpoints
+        options.featuresFile = gram.features
+        options.imageCache = gram.imageCache
         try launch(communication) { try GRAMTrainer(options: options, communicator: $0).run() }
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// | dataset | folders | labels |
 /// |---|---|---|
-/// | ImageNetV2 | `imagenetv2/imagenetv2-matched-frequency-format-val/0` … `/999` | folder `i` is label `i`, named by the `i`-th line's wnid |
+/// | ImageNetV2 | `imagenetv2/imagenetv2-matched-frequency-format-val/0` … `/999` | folder `i` is label `i`, named by the `i`-th folder of `classnames.txt` |
 /// | ImageNetSketch | `imagenet-sketch/images/<wnid>` (1000) | the folders sorted, `0..<n` |
 /// | ImageNetA | `imagenet-adversarial/imagenet-a/<wnid>` (200; `README.txt` ignored) | the folders sorted, `0..<n` |
 /// | ImageNetR | `imagenet-rendition/imagenet-r/<wnid>` (200; `README.txt` ignored) | the folders sorted, `0..<n` |
@@ -61,9 +61,10 @@ public enum ImageNetVariantFolders {
 
     /// ImageNet-Sketch's, -A's and -R's `read_data` (imagenet_sketch.py:30-43,
     /// imagenet_a.py:32-46, imagenet_r.py:32-46): the non-hidden names in `imageRoot`, sorted,
-    /// but those in `ignoring` (CoOp's `TO_BE_IGNORED = ["README.txt"]` for -A and -R), are the
-    /// class folders, labelled `0..<n` in that order. Every such name is taken for a folder, as
-    /// CoOp takes it: another file there fails as its `os.listdir` does.
+    /// but those in `ignoring` (CoOp's `TO_BE_IGNORED = ["README.txt"]` for -A and -R, their
+    /// line 8, applied at line 35), are the class folders, labelled `0..<n` in that order.
+    /// Every such name is taken for a folder, as CoOp takes it: another file there fails as
+    /// its `os.listdir` does.
     ///
     /// - Throws: ``DatasetError/unreadable(path:reason:)`` for a missing `imageRoot` or a name
     ///   in it that is not a readable folder; ``DatasetError/malformed(path:location:message:)``

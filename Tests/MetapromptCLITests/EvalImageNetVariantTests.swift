@@ -10,10 +10,11 @@ import TestSupport
 @Suite struct EvalImageNetVariantTests {
     let binary = metapromptExecutable()
 
-    /// `$DATA/imagenet-adversarial/` with three wnid folders (two, two and one images),
-    /// `README.txt` and hidden files, and the lines of ImageNet's `classnames.txt` around them.
-    static func writeImageNetA(under root: String) throws -> String {
-        let directory = root + "/imagenet-adversarial", images = directory + "/imagenet-a"
+    /// `$DATA/imagenet-adversarial/imagenet-a/` (or another variant's folders) with three wnid
+    /// folders (two, two and one images), `README.txt` and hidden files, and the lines of
+    /// ImageNet's `classnames.txt` around them. Returns the image folder.
+    static func writeImageNetA(under root: String, directory name: String = "imagenet-adversarial", images imageFolder: String = "imagenet-a") throws -> String {
+        let directory = root + "/" + name, images = directory + "/" + imageFolder
         let files = FileManager.default
         for (wnid, sources) in [("n01534433", ["purple_triangle/000.jpg"]),
                                 ("n01498041", ["blue_circle/000.jpg", "blue_circle/001.jpg"]),

@@ -10,6 +10,9 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable, Equatable {
     case missingImage(path: String, listedIn: String)
     /// A dataset name that is none of the standard ones.
     case unknownDataset(name: String)
+    /// A few-shot list or a class subset asked of a test-only dataset
+    /// (``StandardDataset/isTestOnly``); `refused` says what was asked, e.g. `16 shots`.
+    case testOnly(dataset: StandardDataset, refused: String)
 
     public var description: String {
         switch self {
@@ -23,6 +26,9 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable, Equatable {
             "unknown dataset '\(name)'; expected one of "
                 + StandardDataset.allCases.map(\.rawValue).joined(separator: ", ")
                 + ", or a custom split file with an image root"
+        case .testOnly(let dataset, let refused):
+            "\(dataset.rawValue) is a test-only dataset (CoOp's domain-generalisation set: every image in the test list, "
+                + "all its classes), so it has no \(refused); learn prompts on ImageNet and evaluate them on it with all classes"
         }
     }
 }

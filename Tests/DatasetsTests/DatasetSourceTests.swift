@@ -16,6 +16,11 @@ import Testing
         (.euroSAT, "eurosat", "eurosat/2750", "eurosat/split_zhou_EuroSAT.json"),
         (.ucf101, "ucf101", "ucf101/UCF-101-midframes", "ucf101/split_zhou_UCF101.json"),
         (.imageNet, "imagenet", "imagenet/images", "imagenet/preprocessed.json"),
+        // The ImageNet variants' lists are their image folders.
+        (.imageNetV2, "imagenetv2", "imagenetv2/imagenetv2-matched-frequency-format-val", "imagenetv2/imagenetv2-matched-frequency-format-val"),
+        (.imageNetSketch, "imagenet-sketch", "imagenet-sketch/images", "imagenet-sketch/images"),
+        (.imageNetA, "imagenet-adversarial", "imagenet-adversarial/imagenet-a", "imagenet-adversarial/imagenet-a"),
+        (.imageNetR, "imagenet-rendition", "imagenet-rendition/imagenet-r", "imagenet-rendition/imagenet-r"),
     ])
     func layoutFollowsCoOp(dataset: StandardDataset, directory: String, images: String, lists: String) {
         let source = DatasetSource.standard(dataset, root: "/data")
@@ -26,7 +31,12 @@ import Testing
     }
 
     @Test(arguments: [("Flowers102", StandardDataset.oxfordFlowers), ("dtd", .describableTextures),
-                      ("eurosat", .euroSAT), ("fgvc_aircraft", .fgvcAircraft), ("ImageNet", .imageNet)])
+                      ("eurosat", .euroSAT), ("fgvc_aircraft", .fgvcAircraft), ("ImageNet", .imageNet),
+                      // CoOp's DATASET.NAME and its config file names (configs/datasets/*.yaml).
+                      ("ImageNetV2", .imageNetV2), ("imagenetv2", .imageNetV2), ("ImageNetSketch", .imageNetSketch),
+                      ("imagenet_sketch", .imageNetSketch), ("ImageNetA", .imageNetA), ("imagenet_a", .imageNetA),
+                      ("imagenet-adversarial", .imageNetA), ("ImageNetR", .imageNetR), ("imagenet_r", .imageNetR),
+                      ("imagenet-rendition", .imageNetR)])
     func namesAndAliasesResolve(name: String, dataset: StandardDataset) {
         #expect(StandardDataset(name: name) == dataset)
     }

@@ -192,7 +192,7 @@ import TestSupport
     @Test(arguments: [
         (["eval", "--model", "m"], "metaprompt eval: give exactly one of --dataset NAME or --split FILE"),
         (["eval", "--model", "m", "--dataset", "pets"], "metaprompt eval: missing --root"),
-        (["eval", "--model", "m", "--root", "r", "--dataset", "mnist"], "metaprompt eval: unknown dataset 'mnist'; expected one of ImageNet, Caltech101, OxfordPets, StanfordCars, OxfordFlowers, Food101, FGVCAircraft, SUN397, DescribableTextures, EuroSAT, UCF101, or a custom split file with an image root"),
+        (["eval", "--model", "m", "--root", "r", "--dataset", "mnist"], "metaprompt eval: unknown dataset 'mnist'; expected one of ImageNet, Caltech101, OxfordPets, StanfordCars, OxfordFlowers, Food101, FGVCAircraft, SUN397, DescribableTextures, EuroSAT, UCF101, ImageNetV2, ImageNetSketch, ImageNetA, ImageNetR, or a custom split file with an image root"),
         (["eval", "--model", "m", "--split", "s.json", "--subsample", "half"], "metaprompt eval: --subsample must be all, base or new, got 'half'"),
         (["eval", "--model", "m", "--split", "s.json", "--split-name", "train"], "metaprompt eval: --split-name must be test or val, got 'train'"),
         (["eval", "--model", "m", "--split", "s.json", "--ensemble", "--template", "a {}"], "metaprompt eval: give at most one of --prompts, --template and --ensemble"),

@@ -34,6 +34,10 @@ import TestSupport
         (["--datasets", "caltech101,mnist"], 64, "mnist"),
         (["--methods", "gram_coop"], 64, "GRAM runs need image-caption pairs"),
         (["--datasets", "caltech101,dtd"], 1, "dtd/split_zhou_DescribableTextures.json: split file not found"),
+        (["--setting", "few-shot", "--datasets", "imagenet_a"], 64, "ImageNetA is a test-only dataset"),
+        (["--setting", "dg", "--source", "imagenet_r"], 64, "ImageNetR is a test-only dataset"),
+        // dg's "all" targets start with ImageNet-V2, which this layout lacks.
+        (["--setting", "dg", "--source", "caltech101", "--datasets", "all"], 1, "imagenetv2/classnames.txt: No such file or directory"),
     ])
     func badInputIsRefusedNamingItBeforeAnyRun(arguments: [String], status: Int32, message: String) throws {
         let data = try StandardLayout.make(at: Self.temporary("data")), output = Self.temporary("out")
@@ -43,6 +47,20 @@ import TestSupport
         let r = try runProcess(binary, args + arguments)
         #expect(r.status == status && r.stderr.contains(message), "\(r)")
         #expect(!FileManager.default.fileExists(atPath: output + "/base2new"))
+    }
+
+    @Test func aDomainGeneralisationPlanTrainsOnImageNetAndEvaluatesTheVariants() throws {
+        let data = try StandardLayout.make(at: Self.temporary("data"), imageNet: true), output = Self.temporary("out")
+        defer { for d in [data, output] { try? FileManager.default.removeItem(atPath: d) } }
+        _ = try EvalImageNetVariantTests.writeImageNetA(under: data)
+        _ = try EvalImageNetVariantTests.writeImageNetA(under: data, directory: "imagenet-rendition", images: "imagenet-r")
+        let r = try runProcess(binary, ["sweep", "--model", fixture("tiny-clip"), "--root", data, "--output", output, "--setting", "dg",
+                                        "--datasets", "imagenet_a,imagenet_r", "--methods", "coop", "--seeds", "1", "--plan"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.hasPrefix("sweep: dg, 1 runs over 1 group(s) of 1 rank(s), under \(output)\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("imagenet CoOp seed 1 → \(output)/imagenet/CoOp/vit_b16_16shots/seed1 + 2 target evaluation(s) under \(output)/evaluation/"),
+                "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: output))
     }
 
     @Test func twoRanksRunABaseToNewSweepAndWriteTheTable() throws {

@@ -32,10 +32,12 @@ public enum DatasetSource: Sendable, Equatable {
         }
     }
 
-    /// The file the lists come from, for messages: the split file, or what replaces it.
+    /// The file the lists come from, for messages: the split file, or what replaces it (an
+    /// ImageNet variant's: its image folder).
     public var listFile: String {
         switch self {
         case .standard(.imageNet, _): joinPath(datasetDirectory, ImageNetCache.fileName)
+        case .standard(let dataset, _) where dataset.isTestOnly: imageRoot
         case .standard(.fgvcAircraft, _): joinPath(datasetDirectory, "images_variant_*.txt")
         case .standard(let dataset, _): joinPath(datasetDirectory, dataset.splitFileName!)
         case .custom(let splitFile, _): absolutePath(splitFile)
@@ -53,10 +55,13 @@ public enum DatasetSource: Sendable, Equatable {
     /// ImageNet's folder scan is cached as `imagenet/preprocessed.json` (train and test lists,
     /// paths relative to `images/`; CoOp caches the same lists as `preprocessed.pkl`) and read
     /// back from there when present; a cache that cannot be written is skipped silently.
+    /// The ImageNet variants are scanned each time (CoOp caches none of them).
     public func readSplits() throws -> DatasetSplits {
         switch self {
         case .standard(.imageNet, _):
             return try ImageNetCache.splits(directory: datasetDirectory, imageRoot: imageRoot)
+        case .standard(let dataset, _) where dataset.isTestOnly:
+            return try ImageNetVariantFolders.read(dataset, directory: datasetDirectory)
         case .standard(.fgvcAircraft, _):
             return try FGVCAircraftLists.read(directory: datasetDirectory)
         case .standard, .custom:
@@ -83,8 +88,17 @@ public enum DatasetSource: Sendable, Equatable {
     /// 3. ``ClassSubset/apply(_:)`` to train, val and test.
     /// 4. With `verifyImages`, every remaining image must exist.
     ///
-    /// - Throws: ``DatasetError`` for unreadable or malformed lists and missing images.
+    /// A test-only dataset (``StandardDataset/isTestOnly``) takes only `shots < 1` and `.all`:
+    /// CoOp's readers of the ImageNet variants read neither `NUM_SHOTS` nor `SUBSAMPLE_CLASSES`,
+    /// and a run that asked for them would silently get every image of every class.
+    ///
+    /// - Throws: ``DatasetError`` for unreadable or malformed lists and missing images;
+    ///   ``DatasetError/testOnly(dataset:refused:)`` for shots or a subset of a test-only set.
     public func load(shots: Int, seed: Int, subset: ClassSubset = .all, verifyImages: Bool = true) throws -> LoadedDataset {
+        if case .standard(let dataset, _) = self, dataset.isTestOnly {
+            if shots >= 1 { throw DatasetError.testOnly(dataset: dataset, refused: "\(shots)-shot training list") }
+            if subset != .all { throw DatasetError.testOnly(dataset: dataset, refused: "'\(subset.rawValue)' class subset") }
+        }
         var splits = try readSplits()
         var cache = FewShotCacheStatus.notUsed
         var trainSource = listFile, valSource = listFile

@@ -20,12 +20,7 @@ public enum ImageNetFolders {
     /// - Throws: ``DatasetError`` naming an unreadable folder, or `classnames.txt` when a
     ///   folder has no class name.
     public static func read(directory: String) throws -> DatasetSplits {
-        let classnamesPath = joinPath(directory, "classnames.txt")
-        var classnames: [String: String] = [:]
-        for line in try readTextLines(classnamesPath) {
-            let (folder, name) = splitAtFirstSpace(pythonStripped(line))
-            classnames[folder] = name
-        }
+        let classnames = try ImageNetClassnames.read(joinPath(directory, "classnames.txt"))
         let imageRoot = joinPath(directory, "images")
         func list(_ split: String) throws -> [DatasetItem] {
             let splitDirectory = joinPath(imageRoot, split)
@@ -34,12 +29,9 @@ public enum ImageNetFolders {
                 .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
             var items: [DatasetItem] = []
             for (label, folder) in folders.enumerated() {
-                guard let classname = classnames[folder] else {
-                    throw DatasetError.malformed(path: classnamesPath, location: "folder \(folder)",
-                                                 message: "no class name for \(joinPath(splitDirectory, folder))")
-                }
                 let folderPath = joinPath(splitDirectory, folder)
-                for name in try directoryEntries(folderPath) where !name.hasPrefix(".") {
+                let classname = try classnames.classname(of: folder, at: folderPath)
+                for name in try listdirNoHidden(folderPath) {
                     items.append(DatasetItem(path: joinPath(folderPath, name), label: label, classname: classname))
                 }
             }
@@ -85,6 +77,14 @@ func directoryEntries(_ path: String) throws -> [String] {
         if name != "." && name != ".." { names.append(name) }
     }
     return names
+}
+
+/// The names in a directory but those starting with `.`, in `readdir` order or sorted by code
+/// point (Dassl's `listdir_nohidden(path, sort)`, `dassl/utils/tools.py:135-145`; Python sorts
+/// `str`s by code point).
+func listdirNoHidden(_ path: String, sorted: Bool = false) throws -> [String] {
+    let names = try directoryEntries(path).filter { !$0.hasPrefix(".") }
+    return sorted ? names.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) } : names
 }
 
 /// Whether `path` is a directory, following symlinks (Python's `DirEntry.is_dir()`).

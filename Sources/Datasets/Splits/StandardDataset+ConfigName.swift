@@ -14,6 +14,10 @@ extension StandardDataset {
         case .describableTextures: "dtd"
         case .euroSAT: "eurosat"
         case .ucf101: "ucf101"
+        case .imageNetV2: "imagenetv2"
+        case .imageNetSketch: "imagenet_sketch"
+        case .imageNetA: "imagenet_a"
+        case .imageNetR: "imagenet_r"
         }
     }
 }

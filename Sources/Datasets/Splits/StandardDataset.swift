@@ -1,5 +1,7 @@
-/// The 11 datasets of CoOp's few-shot and base-to-new benchmarks, laid out under a data root
-/// `$DATA` as CoOp's `datasets/*.py` expect (see CoOp's DATASETS.md).
+/// CoOp's datasets, laid out under a data root `$DATA` as CoOp's `datasets/*.py` expect (see
+/// CoOp's DATASETS.md): the 11 of its few-shot and base-to-new benchmarks, and the 4 ImageNet
+/// variants its domain-generalisation test evaluates ImageNet's prompts on (test-only,
+/// ``isTestOnly``; read by ``ImageNetVariantFolders``).
 ///
 /// | dataset | directory | images under | lists |
 /// |---|---|---|---|
@@ -14,8 +16,13 @@
 /// | DescribableTextures | `dtd` | `images` | `split_zhou_DescribableTextures.json` |
 /// | EuroSAT | `eurosat` | `2750` | `split_zhou_EuroSAT.json` |
 /// | UCF101 | `ucf101` | `UCF-101-midframes` | `split_zhou_UCF101.json` |
+/// | ImageNetV2 | `imagenetv2` | `imagenetv2-matched-frequency-format-val` | folders `0`…`999` + `classnames.txt` |
+/// | ImageNetSketch | `imagenet-sketch` | `images` | folders `<wnid>` + `classnames.txt` |
+/// | ImageNetA | `imagenet-adversarial` | `imagenet-a` | folders `<wnid>` + `classnames.txt` |
+/// | ImageNetR | `imagenet-rendition` | `imagenet-r` | folders `<wnid>` + `classnames.txt` |
 ///
-/// Raw values are CoOp's dataset class names (`DATASET.NAME` in its configs).
+/// Raw values are CoOp's dataset class names (`DATASET.NAME` in its configs); ``init(name:)``
+/// also takes its config files' names (`configs/datasets/imagenet_a.yaml` → `imagenet_a`).
 public enum StandardDataset: String, CaseIterable, Sendable {
     case imageNet = "ImageNet"
     case caltech101 = "Caltech101"
@@ -28,14 +35,21 @@ public enum StandardDataset: String, CaseIterable, Sendable {
     case describableTextures = "DescribableTextures"
     case euroSAT = "EuroSAT"
     case ucf101 = "UCF101"
+    case imageNetV2 = "ImageNetV2"
+    case imageNetSketch = "ImageNetSketch"
+    case imageNetA = "ImageNetA"
+    case imageNetR = "ImageNetR"
 
     /// Looks a dataset up by CoOp's name or a common alias (`Flowers102`, `DTD`, `Pets`,
-    /// `Cars`, `Aircraft`, `Caltech`), ignoring case, `-` and `_`.
+    /// `Cars`, `Aircraft`, `Caltech`, `imagenet-adversarial`, `imagenet-rendition`), ignoring
+    /// case, `-` and `_` — so CoOp's config file names (`oxford_pets`, `imagenetv2`,
+    /// `imagenet_sketch`, `imagenet_a`, `imagenet_r`) and `imagenet-a` resolve too.
     public init?(name: String) {
         let key = name.lowercased().filter { $0 != "-" && $0 != "_" }
         let aliases: [String: StandardDataset] = [
             "flowers102": .oxfordFlowers, "flowers": .oxfordFlowers, "dtd": .describableTextures,
             "pets": .oxfordPets, "cars": .stanfordCars, "aircraft": .fgvcAircraft, "caltech": .caltech101,
+            "imagenetadversarial": .imageNetA, "imagenetrendition": .imageNetR,
         ]
         if let match = Self.allCases.first(where: { $0.rawValue.lowercased() == key }) {
             self = match
@@ -68,6 +82,10 @@ public enum StandardDataset: String, CaseIterable, Sendable {
         case .describableTextures: "dtd"
         case .euroSAT: "eurosat"
         case .ucf101: "ucf101"
+        case .imageNetV2: "imagenetv2"
+        case .imageNetSketch: "imagenet-sketch"
+        case .imageNetA: "imagenet-adversarial"
+        case .imageNetR: "imagenet-rendition"
         }
     }
 
@@ -76,21 +94,24 @@ public enum StandardDataset: String, CaseIterable, Sendable {
     /// directory (`cars_train/...`).
     public var imageSubdirectory: String {
         switch self {
-        case .imageNet, .oxfordPets, .food101, .fgvcAircraft, .describableTextures: "images"
+        case .imageNet, .oxfordPets, .food101, .fgvcAircraft, .describableTextures, .imageNetSketch: "images"
         case .caltech101: "101_ObjectCategories"
         case .stanfordCars: ""
         case .oxfordFlowers: "jpg"
         case .sun397: "SUN397"
         case .euroSAT: "2750"
         case .ucf101: "UCF-101-midframes"
+        case .imageNetV2: "imagenetv2-matched-frequency-format-val"
+        case .imageNetA: "imagenet-a"
+        case .imageNetR: "imagenet-r"
         }
     }
 
-    /// The Zhou split file's name, or `nil` for the two datasets CoOp reads otherwise
-    /// (ImageNet from its folders, FGVCAircraft from the dataset's own text lists).
+    /// The Zhou split file's name, or `nil` for the datasets CoOp reads otherwise (ImageNet
+    /// and its variants from their folders, FGVCAircraft from the dataset's own text lists).
     public var splitFileName: String? {
         switch self {
-        case .imageNet, .fgvcAircraft: nil
+        case .imageNet, .fgvcAircraft, .imageNetV2, .imageNetSketch, .imageNetA, .imageNetR: nil
         default: "split_zhou_\(rawValue).json"
         }
     }
@@ -98,4 +119,15 @@ public enum StandardDataset: String, CaseIterable, Sendable {
     /// Whether CoOp samples a few-shot validation list. ImageNet evaluates on its val folder
     /// and uses it as both val and test, so only its train list is sampled.
     public var samplesFewShotValidation: Bool { self != .imageNet }
+
+    /// Whether the dataset is only evaluated on: the ImageNet variants, whose one list CoOp
+    /// passes as both `train_x` and `test` (no val, no few-shot lists, no class subsets; see
+    /// ``ImageNetVariantFolders``). CoOp's `xd_test.sh` evaluates ImageNet's learned prompts on
+    /// them with all their classes (`--eval-only`, `SUBSAMPLE_CLASSES` at its default `all`).
+    public var isTestOnly: Bool {
+        switch self {
+        case .imageNetV2, .imageNetSketch, .imageNetA, .imageNetR: true
+        default: false
+        }
+    }
 }

@@ -28,6 +28,13 @@ struct EvalCommand: Command {
             Class prompts: zero-shot with one template (--template, the default) or the 60
             ImageNet templates (--ensemble), or learned prompts (--prompts).
 
+            The ImageNet variants (--dataset imagenetv2, imagenet_sketch, imagenet_a, imagenet_r)
+            are test-only: their test split with all their classes, as CoOp's xd_test.sh
+            evaluates ImageNet's prompts on them (its directories), e.g.
+                metaprompt eval --model clip --root $DATA --dataset imagenet_a \\
+                    --prompts output/imagenet/coop/vit_b16_ep50_16shots/seed1/prompts.safetensors \\
+                    --output output/evaluation/coop/vit_b16_ep50_16shots/imagenet_a/seed1
+
             Under mpirun the test images are split over the ranks in whole batches of
             --batch-size (each rank a contiguous block of the batches, decoding only its own
             images); rank 0 prints and writes everything, byte-identical to one process. The
@@ -85,7 +92,9 @@ struct EvalCommand: Command {
         }
         if let first = results.first { throw UsageError("unexpected argument '\(first)'") }
         guard model != nil else { throw UsageError("missing --model") }
-        _ = try data.source()
+        if case .standard(let dataset, _) = try data.source(), dataset.isTestOnly, subsample != .all {
+            throw UsageError(DatasetError.testOnly(dataset: dataset, refused: "'\(subsample.rawValue)' class subset").description)
+        }
         let choices = [prompts != nil, $template.isGiven, ensemble].filter { $0 }.count
         guard choices <= 1 else { throw UsageError("give at most one of --prompts, --template and --ensemble") }
         if $ensembleMean.isGiven && !ensemble { throw UsageError("--ensemble-mean goes with --ensemble") }

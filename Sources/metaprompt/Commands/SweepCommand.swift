@@ -10,7 +10,7 @@ import Training
 struct SweepCommand: Command {
     static let configuration = CommandConfiguration(
         name: "sweep",
-        summary: "the papers' protocols over data sets × methods × seeds (base-to-new, few-shot, cross-dataset), under mpirun",
+        summary: "the papers' protocols over data sets × methods × seeds (base-to-new, few-shot, cross-dataset, domain generalisation), under mpirun",
         discussion: """
             Runs every (data set, method, seed) as `train` runs it, laid out as the official scripts
             (PromptSRC's scripts/promptsrc/*.sh, ProMetaR's scripts/base2new_*.sh) lay it out under
@@ -21,6 +21,8 @@ struct SweepCommand: Command {
               few-shot       few_shot/<dataset>/<method>/<cfg>_<K>shots/seed<S>/ (all classes)
               cross-dataset  imagenet/<method>/<cfg>_<K>shots/seed<S>/ (--source, all classes), then
                              evaluation/<method>/<cfg>_<K>shots/<dataset>/seed<S>/ per target
+              dg             the same, the targets ImageNet's variants (imagenetv2, imagenet_sketch,
+                             imagenet_a, imagenet_r: test-only, all their classes)
             A run whose results are there for the same settings and inputs is kept, so a
             resubmitted sweep continues. Whole runs go to groups of --ranks-per-run ranks, longest
             first (estimated from measured ViT-B/16 step times, scaled to the model). At the end,
@@ -33,11 +35,11 @@ struct SweepCommand: Command {
 
     @Option(valueName: "DIR", help: "a Hugging Face CLIP directory") var model: String
     @Option(valueName: "DATA", help: "the directory holding CoOp's data sets") var root: String
-    @Option(help: "the protocol: base2new, few-shot, cross-dataset") var setting: SweepSetting = .base2new
+    @Option(help: "the protocol: base2new, few-shot, cross-dataset, dg") var setting: SweepSetting = .base2new
     @Option(valueName: "all|d1,d2,...",
-            help: "the data sets (CoOp's config names: caltech101, oxford_pets, ...); all: the 11 (cross-dataset: the 10 targets besides --source)")
+            help: "the data sets (CoOp's config names: caltech101, oxford_pets, ...); all: the 11 (cross-dataset: the 10 targets besides --source; dg: the 4 ImageNet variants)")
     var datasets: CommaSeparated<String> = ["all"]
-    @Option(valueName: "NAME", help: "cross-dataset: the data set trained on") var source: String = "imagenet"
+    @Option(valueName: "NAME", help: "cross-dataset, dg: the data set trained on") var source: String = "imagenet"
     @Option(valueName: "m1,m2,...", help: "methods: zeroshot, coop, vpt, ivlp, promptsrc, prometar") var methods: CommaSeparated<String> = ["prometar"]
     @Option(valueName: "1,2,3", help: "seeds of every run") var seeds: CommaSeparated<Int> = [1, 2, 3]
     @Option(valueName: "K", help: "shots per class", in: 1...100_000) var shots: Int = 16
@@ -61,26 +63,31 @@ struct SweepCommand: Command {
             let gram = m.hasPrefix("gram") ? " (GRAM runs need image-caption pairs and are not in the sweep: use train --method gram, then train --init)" : ""
             throw UsageError("unknown method '\(m)' for --methods; one of zeroshot, \(Self.trainedMethods.joined(separator: ", "))\(gram)")
         }
-        if setting == .domainGeneralisation { throw UsageError("--setting dg needs ImageNet's shifted test sets, which this build cannot read yet") }
         _ = try datasetList()
         _ = try configurations()
     }
 
-    /// The data sets trained on and the targets, as ``SweepDataset``s under --root.
+    /// The data sets trained on and the targets, as ``SweepDataset``s under --root. A
+    /// test-only data set (an ImageNet variant) is only ever a target.
     func datasetList() throws -> (trained: [SweepDataset], targets: [SweepDataset]) {
-        func dataset(_ name: String) throws -> SweepDataset {
+        func sweepDataset(_ d: StandardDataset) -> SweepDataset { SweepDataset(name: d.configName, source: .standard(d, root: root)) }
+        func dataset(_ name: String, trained: Bool) throws -> SweepDataset {
             guard let d = StandardDataset(name: name) else { throw UsageError(DatasetError.unknownDataset(name: name).description) }
-            return SweepDataset(name: d.configName, source: .standard(d, root: root))
+            if trained && d.isTestOnly {
+                throw UsageError(DatasetError.testOnly(dataset: d, refused: "\(shots)-shot training list").description)
+            }
+            return sweepDataset(d)
         }
-        let names = datasets.elements
+        let names = datasets.elements, all = names == ["all"]
+        let trainable = StandardDataset.allCases.filter { !$0.isTestOnly }
         switch setting {
         case .base2new, .fewShot:
-            return (names == ["all"] ? StandardDataset.allCases.map { SweepDataset(name: $0.configName, source: .standard($0, root: root)) }
-                        : try names.map(dataset), [])
+            return (all ? trainable.map(sweepDataset) : try names.map { try dataset($0, trained: true) }, [])
         case .crossDataset, .domainGeneralisation:
-            let from = try dataset(source)
-            let targets = names == ["all"] ? StandardDataset.allCases.filter { $0.configName != from.name }.map { SweepDataset(name: $0.configName, source: .standard($0, root: root)) }
-                : try names.map(dataset)
+            let from = try dataset(source, trained: true)
+            let targets = !all ? try names.map { try dataset($0, trained: false) }
+                : setting == .crossDataset ? trainable.filter { $0.configName != from.name }.map(sweepDataset)
+                : StandardDataset.allCases.filter(\.isTestOnly).map(sweepDataset)
             return ([from], targets)
         }
     }

@@ -104,7 +104,9 @@ struct TrainCommand: Command {
             guard gram.pairs != nil else { throw UsageError("missing --pairs") }
         } else {
             if let option = gram.givenOptions().first { throw UsageError("\(option) goes with --method gram") }
-            _ = try data.source()
+            if case .standard(let dataset, _) = try data.source(), dataset.isTestOnly {
+                throw UsageError(DatasetError.testOnly(dataset: dataset, refused: "\(fewShot.shots)-shot training list").description)
+            }
             if fewShot.noEval && fewShot.newOutput != nil { throw UsageError("--new-output does not go with --no-eval") }
             if fewShot.newOutput != nil && fewShot.subsample != .base { throw UsageError("--new-output goes with --subsample base") }
             if fewShot.noEval && fewShot.$evalBatchSize.isGiven { throw UsageError("--eval-batch-size does not go with --no-eval") }

@@ -4,7 +4,7 @@ import Datasets
 /// its images under `--images DIR`.
 struct DatasetSourceOptions: ParsableArguments {
     @Option(valueName: "DATA", help: "the directory holding CoOp's datasets (with --dataset)") var root: String?
-    @Option(valueName: "NAME", help: "one of CoOp's 11 datasets under --root (e.g. caltech101, oxford_pets)") var dataset: String?
+    @Option(valueName: "NAME", help: "one of CoOp's datasets under --root (e.g. caltech101, oxford_pets; test-only: imagenetv2, imagenet_sketch, imagenet_a, imagenet_r)") var dataset: String?
     @Option(valueName: "FILE", help: "instead of --dataset, a split_zhou-format JSON (--root is not used)") var split: String?
     @Option(valueName: "DIR", help: "the images of --split, which names them relative to it (default: the split file's directory)")
     var images: String?

@@ -2,7 +2,7 @@
 //
 // metaprompt — distributed meta-prompt learning for CLIP-style models on CPUs under MPI.
 // No package dependencies: system C libraries come in through module maps
-// (OpenMPI, OpenBLAS, libjpeg-turbo); everything else is this repository.
+// (OpenMPI, OpenBLAS, libjpeg-turbo, libyaml); everything else is this repository.
 import PackageDescription
 
 let package = Package(
@@ -19,6 +19,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CAllocator"),
 
         // File formats: strict JSON, safetensors, atomic writes. Knows nothing of tensors.
@@ -56,7 +58,7 @@ let package = Package(
                                          "Evaluation", "Training", "Pretraining", "World"]),
 
         .target(name: "TestSupport", dependencies: ["AutoDiff", "Distributed"]),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG", "CYAML"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),

@@ -49,13 +49,16 @@ let package = Package(
         .target(name: "Training", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets", "Distributed", "CLIPAdapter", "Evaluation"]),
         // Contrastive pretraining of the demo's tiny CLIP, on the Training loop.
         .target(name: "Pretraining", dependencies: ["AutoDiff", "TensorIO", "CLIP", "Datasets", "Distributed", "Training"]),
+        // The official command lines: Dassl's YAML configs (libyaml) and `opts` merged as yacs
+        // does over Dassl's and the trainers' defaults, translated to a method configuration.
+        .target(name: "Dassl", dependencies: ["CYAML", "TensorIO", "CLIP", "Datasets", "CLIPAdapter"]),
         // MPI communicator (and its single-process twin). Knows nothing of CLIP.
         .target(name: "Distributed", dependencies: ["CMPI"]),
         // The built-in synthetic vision-language world: renderer, captions, domains, JPEG writer.
         .target(name: "World", dependencies: ["AutoDiff", "TensorIO", "Datasets"]),
         .executableTarget(name: "metaprompt",
                           dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "CLIPAdapter",
-                                         "Evaluation", "Training", "Pretraining", "World"]),
+                                         "Dassl", "Evaluation", "Training", "Pretraining", "World"]),
 
         .target(name: "TestSupport", dependencies: ["AutoDiff", "Distributed"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG", "CYAML"]),
@@ -66,6 +69,7 @@ let package = Package(
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "AutoDiff", "TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "CLIPAdapter", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
         .testTarget(name: "CLIPAdapterTests", dependencies: ["CLIPAdapter", "MetaLearning", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "DasslTests", dependencies: ["Dassl", "CLIPAdapter", "TensorIO", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIPAdapter", "CLIP", "Datasets", "Distributed", "AutoDiff", "TensorIO",
                                                             "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "CLIPAdapter", "MetaLearning", "CLIP", "Datasets", "Distributed",

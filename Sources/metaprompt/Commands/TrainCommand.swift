@@ -43,9 +43,9 @@ struct TrainCommand: Command {
 
             The official command line: base2new_train.sh's `python train.py` line with
             `metaprompt train --model CLIP` in its place, the rest as it is:
-                metaprompt train --model $CLIP --root $DATA --seed 1 --trainer ProMetaR \
-                    --dataset-config-file configs/datasets/eurosat.yaml \
-                    --config-file configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml \
+                metaprompt train --model $CLIP --root $DATA --seed 1 --trainer ProMetaR \\
+                    --dataset-config-file configs/datasets/eurosat.yaml \\
+                    --config-file configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml \\
                     --output-dir $DIR DATASET.NUM_SHOTS 16 DATASET.SUBSAMPLE_CLASSES base
             Merged as train.py's setup_cfg: Dassl's defaults, the dataset config, the trainer
             config, the flags (--root, --output-dir, --seed, --trainer and metaprompt's --dataset,

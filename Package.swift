@@ -2,7 +2,7 @@
 //
 // metaprompt — distributed meta-prompt learning for CLIP-style models on CPUs under MPI.
 // No package dependencies: system C libraries come in through module maps
-// (OpenMPI, OpenBLAS, libjpeg-turbo); everything else is this repository.
+// (OpenMPI, OpenBLAS, libjpeg-turbo, libyaml); everything else is this repository.
 import PackageDescription
 
 let package = Package(
@@ -19,6 +19,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CAllocator"),
 
         // File formats: strict JSON, safetensors, atomic writes. Knows nothing of tensors.
@@ -47,16 +49,19 @@ let package = Package(
         .target(name: "Training", dependencies: ["AutoDiff", "TensorIO", "CLIP", "MetaLearning", "Datasets", "Distributed", "CLIPAdapter", "Evaluation"]),
         // Contrastive pretraining of the demo's tiny CLIP, on the Training loop.
         .target(name: "Pretraining", dependencies: ["AutoDiff", "TensorIO", "CLIP", "Datasets", "Distributed", "Training"]),
+        // The official command lines: Dassl's YAML configs (libyaml) and `opts` merged as yacs
+        // does over Dassl's and the trainers' defaults, translated to a method configuration.
+        .target(name: "Dassl", dependencies: ["CYAML", "TensorIO", "CLIP", "Datasets", "CLIPAdapter"]),
         // MPI communicator (and its single-process twin). Knows nothing of CLIP.
         .target(name: "Distributed", dependencies: ["CMPI"]),
         // The built-in synthetic vision-language world: renderer, captions, domains, JPEG writer.
         .target(name: "World", dependencies: ["AutoDiff", "TensorIO", "Datasets"]),
         .executableTarget(name: "metaprompt",
                           dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "CLIPAdapter",
-                                         "Evaluation", "Training", "Pretraining", "World"]),
+                                         "Dassl", "Evaluation", "Training", "Pretraining", "World"]),
 
         .target(name: "TestSupport", dependencies: ["AutoDiff", "Distributed"]),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CMPI", "CBLAS", "CJPEG", "CYAML"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "TestSupport"]),
@@ -64,6 +69,7 @@ let package = Package(
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "AutoDiff", "TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "CLIPAdapter", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
         .testTarget(name: "CLIPAdapterTests", dependencies: ["CLIPAdapter", "MetaLearning", "CLIP", "AutoDiff", "TensorIO", "TestSupport"]),
+        .testTarget(name: "DasslTests", dependencies: ["Dassl", "CLIPAdapter", "TensorIO", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIPAdapter", "CLIP", "Datasets", "Distributed", "AutoDiff", "TensorIO",
                                                             "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "CLIPAdapter", "MetaLearning", "CLIP", "Datasets", "Distributed",

@@ -2,7 +2,7 @@
 # Sourced, not run.
 
 # Debian packages metaprompt needs: compilers find headers and libraries through pkg-config.
-METAPROMPT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libjpeg-dev pkg-config)
+METAPROMPT_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev libjpeg-dev libyaml-dev pkg-config)
 
 # Installs the packages that are not installed yet (apt-get only when something is missing).
 ensure_packages() {

@@ -1,6 +1,7 @@
 import CBLAS
 import CJPEG
 import CMPI
+import CYAML
 import Foundation
 import Testing
 
@@ -48,5 +49,28 @@ import Testing
         #expect(MPI_Get_version(&major, &minor) == cmpi_success())
         #expect(major >= 3)
         #expect(cmpi_comm_world() != nil && cmpi_float() != nil && cmpi_op_sum() != nil)
+    }
+
+    @Test func libyamlReportsAScalarAndASyntaxErrorsMark() {
+        // "a: 1" is STREAM-START, DOCUMENT-START, MAPPING-START, then the scalar "a".
+        var parser = yaml_parser_t()
+        #expect(yaml_parser_initialize(&parser) == 1)
+        defer { yaml_parser_delete(&parser) }
+        let text = Array("a: 1\nb: [\n".utf8)
+        var types: [yaml_event_type_t] = [], failed = false
+        text.withUnsafeBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress!, buffer.count)
+            var event = yaml_event_t()
+            while yaml_parser_parse(&parser, &event) == 1 {
+                types.append(event.type)
+                let done = event.type == YAML_STREAM_END_EVENT
+                yaml_event_delete(&event)
+                if done { return }
+            }
+            failed = true
+        }
+        #expect(Array(types.prefix(4)) == [YAML_STREAM_START_EVENT, YAML_DOCUMENT_START_EVENT, YAML_MAPPING_START_EVENT, YAML_SCALAR_EVENT])
+        // The unclosed flow sequence fails at the end of the input: line 3 (0-based 2), column 0.
+        #expect(failed && parser.problem_mark.line == 2 && parser.problem_mark.column == 0, "\(parser.problem_mark)")
     }
 }

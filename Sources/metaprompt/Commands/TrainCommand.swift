@@ -1,5 +1,6 @@
 import AutoDiff
 import CLIPAdapter
+import Dassl
 import Datasets
 import Distributed
 import Evaluation
@@ -39,12 +40,28 @@ struct TrainCommand: Command {
             (default a tenth of --max-steps, rounded down) at warmup_lr (1e-5 / 1e-6), then a
             cosine from lr (0.0025 / 0.00025) to 0 over the remaining steps, e.g.
             --set prompt_optim.warmup_steps=0 (warmup_epochs is for the other methods).
+
+            The official command line: base2new_train.sh's `python train.py` line with
+            `metaprompt train --model CLIP` in its place, the rest as it is:
+                metaprompt train --model $CLIP --root $DATA --seed 1 --trainer ProMetaR \\
+                    --dataset-config-file configs/datasets/eurosat.yaml \\
+                    --config-file configs/trainers/ProMetaR/vit_b16_c2_ep10_batch4_4+4ctx.yaml \\
+                    --output-dir $DIR DATASET.NUM_SHOTS 16 DATASET.SUBSAMPLE_CLASSES base
+            Merged as train.py's setup_cfg: Dassl's defaults, the dataset config, the trainer
+            config, the flags (--root, --output-dir, --seed, --trainer and metaprompt's --dataset,
+            --shots, --subsample, --epochs, --batch-size, --eval-batch-size, --no-eval,
+            --crop-scale, --log-every), then the KEY VALUE pairs; --set applies last. A key
+            metaprompt cannot honour (CSC True, another backbone, an unknown key, ...) stops the
+            run with exit 64 naming the file (or the command line) and the key; the README lists
+            the keys. An official run resumes from its directory's checkpoints, as Dassl does.
+            --config goes with --method (metaprompt's JSON), not with these.
             """)
 
     @Option(valueName: "DIR", help: "a Hugging Face CLIP directory") var model: String
     @OptionGroup var data: DatasetSourceOptions
-    @Option(help: "the method; gram meta-trains on image-caption pairs (--pairs) instead of a dataset") var method: MethodName
-    @Option(valueName: "DIR", help: "the run's directory (see above)") var output: String
+    @Option(help: "the method (required unless --trainer or an official config says it); gram meta-trains on image-caption pairs (--pairs) instead of a dataset")
+    var method: MethodName?
+    @Option(valueName: "DIR", help: "the run's directory (see above; required unless --output-dir or an official config)") var output: String?
     @OptionGroup var fewShot: FewShotOptions
     @OptionGroup var seeding: SeedOption
     @Option(valueName: "T", help: "virtual tasks per step (ProMetaR, GRAM), independent of the rank count; 1 is the official algorithm",
@@ -56,6 +73,7 @@ struct TrainCommand: Command {
     @OptionGroup var resumption: ResumeOption
     @OptionGroup var communication: CommunicationOptions
     @OptionGroup var gram: GRAMOptions
+    @OptionGroup var official: OfficialOptions
 
     /// The options of training on a dataset's few-shot split, which GRAM does not take.
     struct FewShotOptions: ParsableArguments {
@@ -97,48 +115,134 @@ struct TrainCommand: Command {
     }
 
     func validate() throws {
-        if method == .gram {
-            if let option = data.givenOptions().first ?? fewShot.givenOptions().first {
-                throw UsageError("\(option) does not go with --method gram")
-            }
-            guard gram.pairs != nil else { throw UsageError("missing --pairs") }
+        if output != nil && official.outputDir != nil { throw UsageError("give --output or --output-dir, not both") }
+        if official.isOfficial {
+            let given = official.given.joined(separator: ", ")
+            if hyperparameters.config != nil { throw UsageError("--config (metaprompt's JSON) does not go with \(given); official configs are --config-file") }
+            if method != nil && official.trainer != nil { throw UsageError("give --method or --trainer, not both") }
+            if method == .gram { throw UsageError("--method gram has no official trainer; it does not go with \(given)") }
+            if let option = gram.givenOptions().first { throw UsageError("\(option) goes with --method gram") }
+            if data.dataset != nil && data.split != nil { throw UsageError("give exactly one of --dataset NAME or --split FILE") }
+            if let name = data.dataset, StandardDataset(name: name) == nil { throw UsageError(DatasetError.unknownDataset(name: name).description) }
+            if data.images != nil && data.split == nil { throw UsageError("--images goes with --split") }
         } else {
+            guard let method else { throw UsageError("missing --method") }
+            guard output ?? official.outputDir != nil else { throw UsageError("missing --output") }
+            if method == .gram {
+                if let option = data.givenOptions().first ?? fewShot.givenOptions().first {
+                    throw UsageError("\(option) does not go with --method gram")
+                }
+                guard gram.pairs != nil else { throw UsageError("missing --pairs") }
+                return
+            }
             if let option = gram.givenOptions().first { throw UsageError("\(option) goes with --method gram") }
             if case .standard(let dataset, _) = try data.source(), dataset.isTestOnly {
                 throw UsageError(DatasetError.testOnly(dataset: dataset, refused: "\(fewShot.shots)-shot training list").description)
             }
-            if fewShot.noEval && fewShot.newOutput != nil { throw UsageError("--new-output does not go with --no-eval") }
             if fewShot.newOutput != nil && fewShot.subsample != .base { throw UsageError("--new-output goes with --subsample base") }
-            if fewShot.noEval && fewShot.$evalBatchSize.isGiven { throw UsageError("--eval-batch-size does not go with --no-eval") }
         }
+        if fewShot.noEval && fewShot.newOutput != nil { throw UsageError("--new-output does not go with --no-eval") }
+        if fewShot.noEval && fewShot.$evalBatchSize.isGiven { throw UsageError("--eval-batch-size does not go with --no-eval") }
+    }
+
+    /// What a run on a dataset trains with, from metaprompt's options or an official config.
+    struct Plan {
+        var method: MethodName
+        var configuration: MethodConfiguration
+        /// MethodConfiguration's JSON keys as given, for config.json.
+        var json: JSONValue
+        var source: DatasetSource
+        var shots: Int
+        var subsample: ClassSubset
+        var seed: Int
+        var output: String
+        var batchSize: Int
+        var epochs: Int
+        var evaluate: Bool
+        var evaluationBatchSize: Int
+        var cropScale: ClosedRange<Double>
+        var logEvery: Int
+        var resume: Bool
+    }
+
+    /// The plan of metaprompt's own options.
+    func plan() throws -> Plan {
+        let method = method!  // validate() requires it without an official config
+        let json = try hyperparameters.json()
+        let configuration = try hyperparameters.configuration(for: method, json: json)
+        return Plan(method: method, configuration: configuration, json: json, source: try data.source(), shots: fewShot.shots,
+                    subsample: fewShot.subsample, seed: seeding.seed, output: (output ?? official.outputDir)!,
+                    batchSize: fewShot.batchSize ?? configuration.batchSize, epochs: fewShot.epochs ?? configuration.epochs,
+                    evaluate: !fewShot.noEval, evaluationBatchSize: fewShot.evalBatchSize, cropScale: fewShot.cropScale.range,
+                    logEvery: cadence.logEvery, resume: resumption.resume)
+    }
+
+    /// The plan of an official command line: `setup_cfg`'s merge with the flags that have a
+    /// Dassl key, translated (``OfficialRun``), then --set over its JSON. Dassl resumes from
+    /// the output directory's checkpoints whenever there are some, and so does this run.
+    func officialPlan() throws -> Plan {
+        var flags = CommandLineFlags()
+        flags.root = data.root
+        if let value = output ?? official.outputDir { flags.outputDirectory = (value, output != nil ? "--output" : "--output-dir") }
+        if seeding.$seed.isGiven { flags.seed = seeding.seed }
+        if let trainer = official.trainer { flags.trainer = (trainer, "--trainer") }
+        if let method, let name = OfficialRun.trainerName(of: method) { flags.trainer = (name, "--method") }
+        flags.dataset = data.dataset.flatMap { StandardDataset(name: $0)?.rawValue }
+        if fewShot.$shots.isGiven { flags.shots = fewShot.shots }
+        if fewShot.$subsample.isGiven { flags.subsample = fewShot.subsample.rawValue }
+        flags.epochs = fewShot.epochs
+        flags.batchSize = fewShot.batchSize
+        if fewShot.$evalBatchSize.isGiven { flags.evaluationBatchSize = fewShot.evalBatchSize }
+        flags.noEvaluation = fewShot.noEval
+        if fewShot.$cropScale.isGiven { flags.cropScale = fewShot.cropScale.range }
+        if cadence.$logEvery.isGiven { flags.logEvery = cadence.logEvery }
+
+        let run = try official.resolve(flags: flags, model: try ModelFacts(directory: model))
+        let json: JSONValue
+        do { json = try ConfigOverrides.apply(hyperparameters.set, to: run.configuration) } catch let error as ConfigurationError {
+            throw SettingError(description: error.description)
+        }
+        let configuration: MethodConfiguration
+        do {
+            let source = hyperparameters.set.isEmpty ? "the Dassl config" : "the Dassl config with --set"
+            configuration = try MethodConfiguration.load(method: run.method.rawValue, json: json, source: source)
+        } catch let error as ConfigurationError {
+            throw SettingError(description: error.description)
+        }
+        let source: DatasetSource
+        switch (run.dataset, data.split) {
+        case let (dataset?, nil): source = .standard(dataset, root: run.root)
+        case let (nil, split?): source = .custom(splitFile: split, imageRoot: data.images ?? parentDirectory(of: split))
+        case (_?, _?): throw UsageError("--split does not go with DATASET.NAME \(run.tree["DATASET.NAME"].value) (\(run.tree["DATASET.NAME"].origin))")
+        case (nil, nil): throw UsageError("no dataset: DATASET.NAME is empty (give --dataset-config-file configs/datasets/NAME.yaml) and no --split")
+        }
+        if fewShot.newOutput != nil && run.subsample != .base { throw UsageError("--new-output goes with DATASET.SUBSAMPLE_CLASSES base") }
+        return Plan(method: run.method, configuration: configuration, json: json, source: source, shots: run.shots, subsample: run.subsample,
+                    seed: run.seed, output: run.outputDirectory, batchSize: configuration.batchSize, epochs: configuration.epochs,
+                    evaluate: run.evaluates, evaluationBatchSize: run.evaluationBatchSize, cropScale: run.cropScale, logEvery: run.logEvery,
+                    resume: true)
     }
 
     func run() throws {
         if method == .gram { return try runGRAM() }
-        let source = try data.source()
-        let subsample = fewShot.subsample
-
-        let json = try hyperparameters.json()
-        let configuration = try hyperparameters.configuration(for: method, json: json)
-        let cropScale = fewShot.cropScale.range
-
+        let plan = try official.isOfficial ? officialPlan() : plan()
         let options = TrainingOptions(
-            modelDirectory: model, source: source,
-            shots: fewShot.shots, subsample: subsample,
-            seed: seeding.seed, batchSize: fewShot.batchSize ?? configuration.batchSize,
+            modelDirectory: model, source: plan.source,
+            shots: plan.shots, subsample: plan.subsample,
+            seed: plan.seed, batchSize: plan.batchSize,
             tasksPerStep: tasksPerStep,
             maxSteps: maxSteps,
-            epochs: fewShot.epochs ?? configuration.epochs,
-            outputDirectory: output, method: configuration,
+            epochs: plan.epochs,
+            outputDirectory: plan.output, method: plan.configuration,
             checkpointEvery: cadence.checkpointEvery,
-            logEvery: cadence.logEvery,
-            resume: resumption.resume, resolvedConfiguration: json)
+            logEvery: plan.logEvery,
+            resume: plan.resume, resolvedConfiguration: plan.json)
         var withInit = options
         withInit.initialisation = fewShot.initialisation
-        withInit.evaluate = !fewShot.noEval
-        withInit.evaluationBatchSize = fewShot.evalBatchSize
+        withInit.evaluate = plan.evaluate
+        withInit.evaluationBatchSize = plan.evaluationBatchSize
         withInit.newClassOutput = fewShot.newOutput ?? TrainingOptions.testNewDirectory(for: options.outputDirectory)
-        withInit.cropScale = cropScale
+        withInit.cropScale = plan.cropScale
         withInit.keepCheckpoints = cadence.keepCheckpoints
         try launch(communication) { try Trainer(options: withInit, communicator: $0).run() }
     }
@@ -149,7 +253,7 @@ struct TrainCommand: Command {
             steps: maxSteps ?? 100, tasksPerStep: tasksPerStep,
             domains: gram.domains, classesPerDomain: gram.classesPerDomain,
             ways: gram.ways, supportShots: gram.supportShots,
-            queryShots: gram.queryShots, outputDirectory: output,
+            queryShots: gram.queryShots, outputDirectory: (output ?? official.outputDir)!,
             method: try hyperparameters.configuration(for: .gram, json: try hyperparameters.json()), checkpointEvery: cadence.checkpointEvery,
             logEvery: cadence.logEvery, resume: resumption.resume)
         options.keepCheckpoints = cadence.keepCheckpoints

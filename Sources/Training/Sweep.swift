@@ -52,6 +52,9 @@ public struct SweepRun: Sendable {
         /// GRAM meta-training on the caption pairs with `gram` (its prompt shapes those of
         /// the downstream run), then `train --init` from its output.
         case gramThenTrain(gram: JSONValue, method: String, config: JSONValue)
+        /// `train --init` from the sweep's GRAM meta-training `gram` of the same seed
+        /// (``Sweep/gramRuns``), shared by every data set.
+        case trainFromGRAM(gram: String, method: String, config: JSONValue)
     }
 
     /// The row name in the table, and the trainer folder of the run's directories.
@@ -78,6 +81,24 @@ public struct SweepRun: Sendable {
     }
 }
 
+/// A GRAM meta-training of a sweep: one per variant and seed, done before the runs that start
+/// from it (``SweepRun/Kind/trainFromGRAM(gram:method:config:)``).
+public struct GRAMRun: Sendable {
+    /// Its folder under ``Sweep/gramRoot`` and the name the runs refer to it by.
+    public var name: String
+    public var seed: Int
+    /// The gram method's configuration (its prompt shapes those of the runs from it).
+    public var config: JSONValue
+    public var cost: Double
+
+    public init(name: String, seed: Int, config: JSONValue, cost: Double) {
+        self.name = name
+        self.seed = seed
+        self.config = config
+        self.cost = cost
+    }
+}
+
 /// A protocol's runs — data sets × methods × seeds — spread over groups of the job's ranks.
 ///
 /// Each run is an ordinary `train` (or zero-shot evaluation) on its data set's few-shot split,
@@ -101,7 +122,11 @@ public struct SweepRun: Sendable {
 /// Kept runs: a run (or one target's evaluation) whose results.json exists beside a
 /// `sweep.json` recording the same configuration and inputs (``configText(_:)``) is not redone,
 /// so an interrupted or resubmitted sweep continues where it stopped, and a cross-dataset run
-/// shares its ImageNet training with a domain-generalisation run of the same settings. Each
+/// shares its ImageNet training with a domain-generalisation run of the same settings. A run
+/// that started with the same configuration but did not finish (`sweep-started.txt`) continues
+/// from its newest checkpoint: SIGUSR1 or SIGTERM (a cluster's preemption) stops a training
+/// run after its step with a checkpoint, and stops a group between runs, and the sweep ends
+/// with ``Preempted`` (exit 75); resubmitted, it continues byte-identically. Each
 /// group's rank 0 reports a line per finished run of its group; ``run(communicator:progress:)``
 /// returns after every group is done.
 public struct Sweep {
@@ -127,6 +152,12 @@ public struct Sweep {
     /// Ranks that run each run together (`--ranks-per-run`); must divide the job's size.
     public var ranksPerRun = 1
     public var runs: [SweepRun]
+    /// GRAM meta-trainings the runs start from, done first: the pairs' frozen features once
+    /// over all the job's ranks (``PairFeatures``, in `gramRoot/features.safetensors`), then
+    /// the meta-trainings spread over the groups as the runs are, each in
+    /// `gramRoot/<name>/seed<S>/`; every group waits for all of them before its runs.
+    public var gramRuns: [GRAMRun] = []
+    public var gramRoot = "output/gram"
 
     public init(modelDirectory: String, pairsFile: String?, root: String, setting: SweepSetting, runs: [SweepRun]) {
         self.modelDirectory = modelDirectory
@@ -163,6 +194,9 @@ public struct Sweep {
         setting == .base2new ? "\(root)/test_new/\(run.dataset.name)/shots_\(shots)/\(run.name)/\(run.config)/seed\(run.seed)" : nil
     }
 
+    /// The directory of GRAM meta-training `name` of `seed`.
+    public func gramDirectory(_ name: String, seed: Int) -> String { "\(gramRoot)/\(name)/seed\(seed)" }
+
     /// The directory of `run`'s evaluation on `target` (`xd_test.sh`'s `DIR`).
     public func directory(of run: SweepRun, on target: SweepDataset) -> String {
         "\(root)/evaluation/\(run.name)/\(run.config)_\(shots)shots/\(target.name)/seed\(run.seed)"
@@ -180,7 +214,21 @@ public struct Sweep {
         let mine = Self.assignment(costs: runs.map(\.cost), ranks: communicator.size / ranksPerRun)[index]
         let ranks = ranksPerRun == 1 ? "rank \(first)" : "ranks \(first)-\(first + ranksPerRun - 1)"
         let clock = ContinuousClock(), began = clock.now
+        // SIGUSR1/SIGTERM between runs (or during an evaluation) stop the group before its next
+        // run; during training, the run's loop stops after its step with a checkpoint.
+        Preemption.watch()
+        defer { Preemption.release() }
+        if !gramRuns.isEmpty {
+            try prepareGRAM(communicator: communicator, group: group, index: index, ranks: ranks, progress: progress)
+        }
         for (k, i) in mine.enumerated() {
+            var signal = [Float(Preemption.received ?? 0)]
+            try group.allReduceMax(&signal)
+            if signal[0] != 0 {
+                var stop = Preempted(signal: Int32(signal[0]), step: k, steps: mine.count, checkpoint: root)
+                (stop.unit, stop.record) = ("sweep run", "every finished run's results under")
+                throw stop
+            }
             let run = runs[i], start = clock.now
             let kept = try perform(run, group: group)
             if group.rank == 0 {
@@ -193,6 +241,47 @@ public struct Sweep {
         }
         try communicator.barrier()
     }
+
+    /// GRAM's phase: the pairs' features over every rank, then this group's meta-trainings, then
+    /// a barrier so that no run starts before every meta-training is done.
+    func prepareGRAM(communicator: any Communicator, group: any Communicator, index: Int, ranks: String, progress: (String) -> Void) throws {
+        guard let pairsFile else { throw TrainingError("\(gramRuns[0].name): GRAM runs need image-caption pairs") }
+        if communicator.rank == 0 { try FileManager.default.createDirectory(atPath: gramRoot, withIntermediateDirectories: true) }
+        try communicator.barrier()
+        _ = try PairFeatures.prepare(pairs: try PairIndex(path: pairsFile), bundle: try CLIPBundle(directory: modelDirectory), modelDirectory: modelDirectory,
+                                     path: featuresPath, communicator: communicator, say: { if communicator.rank == 0 { progress($0) } })
+        let mine = Self.assignment(costs: gramRuns.map(\.cost), ranks: communicator.size / ranksPerRun)[index]
+        let clock = ContinuousClock()
+        for (k, i) in mine.enumerated() {
+            let gram = gramRuns[i], start = clock.now
+            let dir = gramDirectory(gram.name, seed: gram.seed), recorded = dir + "/sweep.json"
+            var state: [Float] = [0]
+            var text = ""
+            if group.rank == 0 {
+                text = "gram \(gram.config.serialized())\nsteps \(gramSteps) shape \(gramDomains)/\(gramClassesPerDomain)/\(gramWays) seed \(gram.seed) model \(try Self.identity(of: (modelDirectory as NSString).appendingPathComponent("model.safetensors"))) pairs \(try Self.identity(of: pairsFile))\n"
+                state[0] = Float(try prepare(outputs: [dir], recorded: recorded, configText: text, dependents: [], finished: "prompts.safetensors").rawValue)
+            }
+            try group.broadcast(&state, root: 0)
+            if state[0] != Float(Preparation.kept.rawValue) {
+                var options = GRAMTrainingOptions(
+                    modelDirectory: modelDirectory, pairsFile: pairsFile, seed: gram.seed, steps: gramSteps, tasksPerStep: 1,
+                    domains: gramDomains, classesPerDomain: gramClassesPerDomain, ways: gramWays, supportShots: 2, queryShots: 2,
+                    outputDirectory: dir, method: try MethodConfiguration.load(method: "gram", json: gram.config, source: "\(gram.name) (gram)"),
+                    checkpointEvery: gramSteps, logEvery: 10, resume: state[0] == Float(Preparation.resume.rawValue))
+                options.printsProgress = false
+                options.featuresFile = featuresPath
+                try GRAMTrainer(options: options, communicator: group).run()
+                if group.rank == 0 { try AtomicFile.write(text, to: recorded) }
+            }
+            if group.rank == 0 {
+                progress("[\(ranks): GRAM \(k + 1)/\(mine.count)] \(gram.name) seed \(gram.seed) \(state[0] == Float(Preparation.kept.rawValue) ? "kept" : "meta-trained") (\(TrainingLoop.duration((clock.now - start).seconds)))")
+            }
+        }
+        try communicator.barrier()
+    }
+
+    /// The pairs' feature file every GRAM meta-training of the sweep reads.
+    public var featuresPath: String { gramRoot + "/features.safetensors" }
 
     /// Performs `run` over `group` unless its results are already there for the same
     /// configuration, then each target's evaluation likewise. The group's rank 0 decides and
@@ -208,13 +297,13 @@ public struct Sweep {
         if group.rank == 0 {
             configText = try self.configText(run)
             let outputs = [dir] + (newDir.map { [$0] } ?? [])
-            kept[0] = try prepare(outputs: outputs, recorded: recorded, configText: configText,
-                                  dependents: run.targets.map { directory(of: run, on: $0) }) ? 1 : 0
+            kept[0] = Float(try prepare(outputs: outputs, recorded: recorded, configText: configText,
+                                        dependents: run.targets.map { directory(of: run, on: $0) }).rawValue)
         }
         try group.broadcast(&kept, root: 0)
-        var keptAll = kept[0] == 1
+        var keptAll = kept[0] == Float(Preparation.kept.rawValue)
         if !keptAll {
-            try train(run, directory: dir, newClassDirectory: newDir, group: group)
+            try train(run, directory: dir, newClassDirectory: newDir, resume: kept[0] == Float(Preparation.resume.rawValue), group: group)
             if group.rank == 0 { try AtomicFile.write(configText, to: recorded) }
         }
         for target in run.targets {
@@ -224,10 +313,10 @@ public struct Sweep {
             kept[0] = 0
             if group.rank == 0 {
                 targetText = configText + "target \(target.name) \(try Self.identity(of: target.source))\n"
-                kept[0] = try prepare(outputs: [targetDir], recorded: targetRecord, configText: targetText, dependents: []) ? 1 : 0
+                kept[0] = Float(try prepare(outputs: [targetDir], recorded: targetRecord, configText: targetText, dependents: [], resumable: false).rawValue)
             }
             try group.broadcast(&kept, root: 0)
-            if kept[0] == 1 { continue }
+            if kept[0] == Float(Preparation.kept.rawValue) { continue }
             keptAll = false
             try evaluate(run, trainedIn: dir, on: target, directory: targetDir, group: group)
             if group.rank == 0 { try AtomicFile.write(targetText, to: targetRecord) }
@@ -235,8 +324,9 @@ public struct Sweep {
         return keptAll
     }
 
-    /// Trains (or, zero-shot, evaluates) `run` in `dir`.
-    func train(_ run: SweepRun, directory dir: String, newClassDirectory newDir: String?, group: any Communicator) throws {
+    /// Trains (or, zero-shot, evaluates) `run` in `dir`; with `resume`, from the newest
+    /// checkpoint there (a run of this configuration that was preempted).
+    func train(_ run: SweepRun, directory dir: String, newClassDirectory newDir: String?, resume: Bool, group: any Communicator) throws {
         let source = run.dataset.source
         switch run.kind {
         case .zeroShot(let template):
@@ -249,7 +339,11 @@ public struct Sweep {
                                  fields: [("method", .string("zeroshot")), ("template", .string(template))], log: log, outputDirectory: dir,
                                  newClassOutput: newDir, echo: false)
         case .train(let method, let config):
-            try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: nil),
+            try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: nil, resume: resume),
+                        communicator: group).run()
+        case .trainFromGRAM(let gram, let method, let config):
+            try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir,
+                                                     initialisation: gramDirectory(gram, seed: run.seed) + "/prompts.safetensors", resume: resume),
                         communicator: group).run()
         case .gramThenTrain(let gram, let method, let config):
             guard let pairsFile else { throw TrainingError("\(run.name): GRAM runs need image-caption pairs") }
@@ -257,10 +351,11 @@ public struct Sweep {
                 modelDirectory: modelDirectory, pairsFile: pairsFile, seed: run.seed, steps: gramSteps, tasksPerStep: 1,
                 domains: gramDomains, classesPerDomain: gramClassesPerDomain, ways: gramWays, supportShots: 2, queryShots: 2,
                 outputDirectory: dir + "/gram", method: try MethodConfiguration.load(method: "gram", json: gram, source: "\(run.name) (gram)"),
-                checkpointEvery: gramSteps, logEvery: 10, resume: false)
+                checkpointEvery: gramSteps, logEvery: 10, resume: resume)
             options.printsProgress = false
             try GRAMTrainer(options: options, communicator: group).run()
-            try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: dir + "/gram/prompts.safetensors"),
+            try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: dir + "/gram/prompts.safetensors",
+                                                     resume: resume),
                         communicator: group).run()
         }
     }
@@ -275,7 +370,7 @@ public struct Sweep {
         case .zeroShot(let template):
             prompts = try EvaluationPrompts.checkedTemplate(template)
             fields = [("method", .string("zeroshot")), ("template", .string(template))]
-        case .train, .gramThenTrain:
+        case .train, .gramThenTrain, .trainFromGRAM:
             let path = (trainedIn as NSString).appendingPathComponent("prompts.safetensors")
             prompts = try EvaluationPrompts.load(contentsOf: path, configuration: evaluation.model.configuration)
             fields = [("method", .string(run.name)), ("prompts", .string(path))]
@@ -286,18 +381,41 @@ public struct Sweep {
                              newClassOutput: nil, echo: false)
     }
 
+    /// What ``prepare(outputs:recorded:configText:dependents:resumable:)`` found.
+    enum Preparation: Int {
+        /// Finished results of this configuration: nothing to do.
+        case kept
+        /// A start of this configuration that did not finish (preempted, or its job ended):
+        /// continue it from its newest checkpoint, if it wrote one.
+        case resume
+        /// Nothing usable: the directories are cleared and the run starts over.
+        case fresh
+    }
+
+    /// The start marker beside `recorded`.
+    static func startMarker(_ recorded: String) -> String { (recorded as NSString).deletingLastPathComponent + "/sweep-started.txt" }
+
     /// Whether every directory of `outputs` holds this configuration's finished results
-    /// (results.json each, `recorded` with `configText`); if not, clears them and the
-    /// `dependents` (evaluations of what is redone) and creates the first.
-    func prepare(outputs: [String], recorded: String, configText: String, dependents: [String]) throws -> Bool {
+    /// (`finished`, results.json by default, in each; `recorded` with `configText`): kept. Otherwise, when the first holds
+    /// a start marker of the same configuration (and `resumable`), the run continues there;
+    /// failing that, clears them and the `dependents` (evaluations of what is redone), creates
+    /// the first, and marks it started.
+    func prepare(outputs: [String], recorded: String, configText: String, dependents: [String], resumable: Bool = true,
+                 finished: String = "results.json") throws -> Preparation {
         let fm = FileManager.default
-        if outputs.allSatisfy({ fm.fileExists(atPath: $0 + "/results.json") }),
+        if outputs.allSatisfy({ fm.fileExists(atPath: $0 + "/" + finished) }),
            let previous = fm.contents(atPath: recorded), String(decoding: previous, as: UTF8.self) == configText {
-            return true
+            return .kept
+        }
+        let marker = Self.startMarker(recorded)
+        if resumable, let started = fm.contents(atPath: marker), String(decoding: started, as: UTF8.self) == configText {
+            for d in dependents where fm.fileExists(atPath: d) { try fm.removeItem(atPath: d) }
+            return .resume
         }
         for d in outputs + dependents where fm.fileExists(atPath: d) { try fm.removeItem(atPath: d) }
         try fm.createDirectory(atPath: outputs[0], withIntermediateDirectories: true)
-        return false
+        try AtomicFile.write(configText, to: marker)
+        return .fresh
     }
 
     /// The method configuration of a training run: its defaults with `config` over them.
@@ -305,12 +423,13 @@ public struct Sweep {
         try MethodConfiguration.load(method: method, json: config, source: run.name)
     }
 
-    func trainingOptions(_ run: SweepRun, method: String, config: JSONValue, directory: String, initialisation: String?) throws -> TrainingOptions {
+    func trainingOptions(_ run: SweepRun, method: String, config: JSONValue, directory: String, initialisation: String?,
+                         resume: Bool) throws -> TrainingOptions {
         let configuration = try Self.configuration(run, method: method, config: config)
         var options = TrainingOptions(
             modelDirectory: modelDirectory, source: run.dataset.source, shots: shots, subsample: setting.trainingClasses, seed: run.seed,
             batchSize: batchSize ?? configuration.batchSize, tasksPerStep: 1, maxSteps: nil, epochs: epochs ?? configuration.epochs,
-            outputDirectory: directory, method: configuration, checkpointEvery: 1_000_000, logEvery: 10, resume: false,
+            outputDirectory: directory, method: configuration, checkpointEvery: 1_000_000, logEvery: 10, resume: resume,
             resolvedConfiguration: config)
         options.initialisation = initialisation
         options.newClassOutput = newClassDirectory(of: run)
@@ -333,7 +452,7 @@ public struct Sweep {
         switch run.kind {
         case .zeroShot:
             (batch, epochs) = (batchSize.map(String.init) ?? "-", self.epochs.map(String.init) ?? "-")
-        case .train(let method, let config), .gramThenTrain(_, let method, let config):
+        case .train(let method, let config), .gramThenTrain(_, let method, let config), .trainFromGRAM(_, let method, let config):
             let c = try Self.configuration(run, method: method, config: config)
             (batch, epochs) = (String(batchSize ?? c.batchSize), String(self.epochs ?? c.epochs))
         }
@@ -342,6 +461,9 @@ public struct Sweep {
         switch run.kind {
         case .zeroShot(let template): return "zeroshot \(template)\n\(shared)\n"
         case .train(let method, let config): return "\(method) \(config.serialized())\n\(shared)\n"
+        case .trainFromGRAM(let gram, let method, let config):
+            let start = try Self.identity(of: gramDirectory(gram, seed: run.seed) + "/prompts.safetensors")
+            return "\(method) \(config.serialized()) from \(start)\n\(shared)\n"
         case .gramThenTrain(let gram, let method, let config):
             let pairs = try pairsFile.map { try Self.identity(of: $0) } ?? "none"
             return "gram \(gram.serialized()) then \(method) \(config.serialized())\n\(shared) pairs \(pairs)\n"

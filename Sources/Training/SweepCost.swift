@@ -70,7 +70,7 @@ public enum SweepCost {
             var trained = 0, steps = 0, method = "zeroshot"
             switch run.kind {
             case .zeroShot: break
-            case .train(let m, let config), .gramThenTrain(_, let m, let config):
+            case .train(let m, let config), .gramThenTrain(_, let m, let config), .trainFromGRAM(_, let m, let config):
                 method = m
                 let c = try Sweep.configuration(run, method: m, config: config)
                 let images = min(sweep.shots * classes, s.train), epochs = sweep.epochs ?? c.epochs, batch = sweep.batchSize ?? c.batchSize
@@ -81,4 +81,11 @@ public enum SweepCost {
                             + Double(tested) * secondsPerTestImage)
         }
     }
+
+    /// Seconds of a GRAM meta-step at ViT-B/16 on one core: its 4-way task's 16 images (2 + 2
+    /// per class) at ProMetaR's second-order rate per image (not measured for GRAM itself).
+    public static let secondsPerGRAMStep = 16 * 20.8 / 4
+
+    /// The estimated seconds of a GRAM meta-training of `steps` steps, at `scale`.
+    public static func gramSeconds(steps: Int, scale: Double) -> Double { scale * Double(steps) * secondsPerGRAMStep }
 }

@@ -87,4 +87,40 @@ import TestSupport
         let again = try runProcess(launcher, args + command, timeout: 300)
         #expect(again.status == 0 && again.stdout.split(separator: "\n").filter { $0.contains(" kept ") }.count == 4, "\(again)")
     }
+
+    /// SIGUSR1 to mpirun during a sweep's training run: the run stops after its step with a
+    /// checkpoint and the sweep exits 75; the same sweep again resumes that run from the
+    /// checkpoint and ends with the prompts of a sweep that never stopped.
+    @Test func aPreemptedSweepResumesItsRunAndEndsByteIdentical() throws {
+        let launcher = try #require(findOnPath("mpirun"), "mpirun not found: deploy/test.sh installs openmpi-bin")
+        let data = try StandardLayout.make(at: Self.temporary("data")), output = Self.temporary("out"), reference = Self.temporary("ref")
+        defer { for d in [data, output, reference] { try? FileManager.default.removeItem(atPath: d) } }
+        let mpi = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-np", "2"]
+        func command(_ out: String) -> [String] {
+            [binary, "sweep", "--model", fixture("tiny-clip"), "--root", data, "--output", out, "--datasets", "caltech101", "--methods", "prometar",
+             "--seeds", "1", "--shots", "4", "--batch-size", "4", "--epochs", "30", "--cfg", "tiny", "--ranks-per-run", "2",
+             "--set", "n_ctx_text=2", "--set", "n_ctx_vision=2", "--set", "depth_text=2", "--set", "depth_vision=2"]
+        }
+        let run = "\(output)/base2new/train_base/caltech101/shots_4/ProMetaR/tiny/seed1"
+        let job = try SignalledProcess(launcher, mpi + command(output))
+        let deadline = Date().addingTimeInterval(240)
+        while job.isRunning && Date() < deadline && !((try? String(contentsOfFile: run + "/log.txt", encoding: .utf8))?.contains("\nstep 10/") ?? false) {
+            usleep(20_000)
+        }
+        try #require(job.isRunning, "the sweep ended before it could be preempted: \(job.stderr)")
+        kill(job.pid, SIGUSR1)
+        let status = job.wait()
+        #expect(status == 75, "\(job.stderr)")
+        #expect(job.stderr.contains("preempted by SIGUSR1 after step "), "\(job.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: run + "/results.json"))
+
+        let resumed = try runProcess(launcher, mpi + command(output), timeout: 300)
+        #expect(resumed.status == 0 && resumed.stdout.contains("ProMetaR seed 1 done: base "), "\(resumed)")
+        #expect(try String(contentsOfFile: run + "/log.txt", encoding: .utf8).contains("resumed from \(run)/checkpoints/step-"))
+        let uninterrupted = try runProcess(launcher, mpi + command(reference), timeout: 300)
+        #expect(uninterrupted.status == 0, "\(uninterrupted)")
+        let a = FileManager.default.contents(atPath: run + "/prompts.safetensors")
+        let b = FileManager.default.contents(atPath: "\(reference)/base2new/train_base/caltech101/shots_4/ProMetaR/tiny/seed1/prompts.safetensors")
+        #expect(a != nil && a == b, "the resumed sweep's prompts differ from the uninterrupted sweep's")
+    }
 }

@@ -93,6 +93,7 @@ extension TrainingOptions {
         object["tasks_per_step"] = .int(Int64(tasksPerStep))
         object["subsample"] = .string(subsample.rawValue)
         object["crop_scale"] = .array([.double(cropScale.lowerBound), .double(cropScale.upperBound)])
+        if let initialisation { object["init"] = .string(initialisation) }
         return .object(object)
     }
 }

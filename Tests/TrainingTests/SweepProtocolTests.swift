@@ -171,3 +171,41 @@ import Training
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 }
+
+/// GRAM rows: the meta-trainings first (one per variant and seed, on the pairs' features
+/// computed once), then every data set's run from them.
+@Suite struct SweepGRAMTests {
+    @Test func gramMetaTrainsOncePerSeedAndEveryDataSetStartsFromIt() throws {
+        BLAS.setThreadCount(1)
+        let data = try StandardLayout.make(at: SweepProtocolTests.temporary("data")), out = SweepProtocolTests.temporary("out")
+        defer { for d in [data, out] { try? FileManager.default.removeItem(atPath: d) } }
+        let split = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture("tinyshapes/split_zhou_TinyShapes.json")))) as! [String: [[Any]]]
+        let pairs = (split["train"]! + split["test"]!).map { "\(fixture("tinyshapes"))/\($0[0] as! String)\ta photo of a \($0[2] as! String)" }
+        try (pairs.joined(separator: "\n") + "\n").write(toFile: out + "-pairs.tsv", atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: out + "-pairs.tsv") }
+        let coop: JSONValue = .object(JSONObject([("n_ctx_text", .int(4)), ("n_ctx_vision", .int(0)), ("depth_text", .int(1)), ("depth_vision", .int(0))]))
+        let datasets = [SweepProtocolTests.dataset(.caltech101, data), SweepProtocolTests.dataset(.oxfordPets, data)]
+        var sweep = SweepProtocolTests.small(Sweep(
+            modelDirectory: fixture("tiny-clip"), pairsFile: out + "-pairs.tsv", root: out + "/base2new", setting: .base2new,
+            runs: datasets.map { SweepRun(name: "GRAM_CoOp", seed: 1, kind: .trainFromGRAM(gram: "GRAM_CoOp", method: "coop", config: coop), cost: 1,
+                                          dataset: $0, config: "tiny") }))
+        sweep.gramRuns = [GRAMRun(name: "GRAM_CoOp", seed: 1, config: coop, cost: 1)]
+        sweep.gramRoot = out + "/gram"
+        sweep.gramSteps = 3
+        (sweep.gramDomains, sweep.gramClassesPerDomain, sweep.gramWays) = (2, 3, 2)
+        var lines: [String] = []
+        try sweep.run(communicator: LocalCommunicator()) { lines.append($0) }
+        let start = out + "/gram/GRAM_CoOp/seed1/prompts.safetensors"
+        #expect(FileManager.default.fileExists(atPath: start) && FileManager.default.fileExists(atPath: out + "/gram/features.safetensors"))
+        #expect(lines.contains { $0.contains("GRAM_CoOp seed 1 meta-trained") }, "\(lines)")
+        for d in ["caltech101", "oxford_pets"] {
+            let config = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: "\(out)/base2new/train_base/\(d)/shots_2/GRAM_CoOp/tiny/seed1/config.json")))
+            #expect(config["init"]?.stringValue == start, "\(d)")
+        }
+        #expect(try SweepReport(sweep).rows.count == 2)
+        // Resubmitted: the meta-training and both runs are kept.
+        lines = []
+        try sweep.run(communicator: LocalCommunicator()) { lines.append($0) }
+        #expect(lines.contains { $0.contains("GRAM_CoOp seed 1 kept") } && lines.filter { $0.contains(" kept ") }.count == 3, "\(lines)")
+    }
+}

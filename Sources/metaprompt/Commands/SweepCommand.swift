@@ -52,17 +52,22 @@ struct SweepCommand: Command {
     @Option(valueName: "B", help: "images per step of every trained run (default: each method's published)", in: 1...100_000) var batchSize: Int?
     @Option(valueName: "K", help: "ranks that run each run together (the job's size must be a multiple of K)", in: 1...1_000_000)
     var ranksPerRun: Int = 1
+    @Option(valueName: "FILE", help: "gram_*: the image-caption pairs GRAM meta-trains on (TSV or JSONL)") var pairs: String?
+    @Option(valueName: "N", help: "gram_*: GRAM's meta-steps", in: 1...100_000_000) var gramSteps: Int = 100
     @Flag(help: "list the runs, their estimated cost and group, then exit") var plan = false
     @OptionGroup var communication: CommunicationOptions
 
     static let trainedMethods = ["coop", "vpt", "ivlp", "promptsrc", "prometar"]
+    static let gramMethods = MethodConfiguration.gramVariants.map(\.name)
 
     func validate() throws {
         guard !seeds.elements.isEmpty else { throw UsageError("--seeds is empty") }
-        for m in methods.elements where m != "zeroshot" && !Self.trainedMethods.contains(m) {
-            let gram = m.hasPrefix("gram") ? " (GRAM runs need image-caption pairs and are not in the sweep: use train --method gram, then train --init)" : ""
-            throw UsageError("unknown method '\(m)' for --methods; one of zeroshot, \(Self.trainedMethods.joined(separator: ", "))\(gram)")
+        for m in methods.elements where m != "zeroshot" && !Self.trainedMethods.contains(m) && !Self.gramMethods.contains(m) {
+            throw UsageError("unknown method '\(m)' for --methods; one of zeroshot, \((Self.trainedMethods + Self.gramMethods).joined(separator: ", "))")
         }
+        let usesGRAM = methods.elements.contains(where: Self.gramMethods.contains)
+        if usesGRAM && pairs == nil { throw UsageError("\(methods.elements.first(where: Self.gramMethods.contains)!) meta-trains on image-caption pairs: give --pairs FILE") }
+        if !usesGRAM && (pairs != nil || $gramSteps.isGiven) { throw UsageError("--pairs and --gram-steps go with a gram_* method") }
         _ = try datasetList()
         _ = try configurations()
     }
@@ -92,46 +97,78 @@ struct SweepCommand: Command {
         }
     }
 
-    /// Each method's configuration JSON (the --set keys for it) and its <cfg> folder.
-    func configurations() throws -> [(method: String, config: JSONValue, cfg: String)] {
-        try methods.elements.map { method in
-            var mine: [String] = []
-            for assignment in set {
-                if let colon = assignment.firstIndex(of: ":"), !assignment[..<colon].contains("=") {
-                    let target = String(assignment[..<colon])
-                    guard methods.elements.contains(target) else { throw UsageError("--set '\(assignment)': '\(target)' is not one of --methods") }
-                    if target == method { mine.append(String(assignment[assignment.index(after: colon)...])) }
-                } else {
-                    mine.append(assignment)
+    /// A row of the table: its trainer folder, the method trained and its configuration, the
+    /// <cfg> folder and, for a GRAM row, GRAM's configuration.
+    struct Row {
+        var name: String, method: String, config: JSONValue, cfg: String, gram: JSONValue?
+    }
+
+    /// The --set assignments for `target` (`target:key=value`) and for every method (`key=value`).
+    func assignments(for target: String) throws -> [String] {
+        var mine: [String] = []
+        for assignment in set {
+            if let colon = assignment.firstIndex(of: ":"), !assignment[..<colon].contains("=") {
+                let name = String(assignment[..<colon])
+                guard methods.elements.contains(name) || (name == "gram" && methods.elements.contains(where: Self.gramMethods.contains)) else {
+                    throw UsageError("--set '\(assignment)': '\(name)' is not one of --methods\(Self.gramMethods.contains(where: methods.elements.contains) ? " (or gram, for GRAM's meta-training)" : "")")
                 }
+                if name == target { mine.append(String(assignment[assignment.index(after: colon)...])) }
+            } else if target != "gram" {
+                mine.append(assignment)
             }
-            if method == "zeroshot" { return (method, .object(JSONObject()), MethodConfiguration.publishedConfigName(for: method)!) }
-            let json: JSONValue
-            do {
-                json = try ConfigOverrides.apply(mine, to: .object(JSONObject()))
-                _ = try MethodConfiguration.load(method: method, json: json, source: "--set")
-            } catch let error as ConfigurationError {
-                throw SettingError(description: "\(method): \(error.description)")
-            }
-            let changed = !mine.isEmpty || epochs != nil || batchSize != nil
-            if let cfg { return (method, json, cfg) }
-            guard !changed else {
-                throw UsageError("--set, --epochs or --batch-size change \(method)'s published settings (\(MethodConfiguration.publishedConfigName(for: method)!)): name the runs' <cfg> folder with --cfg")
-            }
-            return (method, json, MethodConfiguration.publishedConfigName(for: method)!)
+        }
+        return mine
+    }
+
+    /// `method`'s configuration: `base` over the method's defaults, then `assignments`.
+    static func configuration(_ method: String, base: [(String, JSONValue)], assignments: [String], label: String) throws -> JSONValue {
+        do {
+            let json = try ConfigOverrides.apply(assignments, to: .object(JSONObject(base)))
+            _ = try MethodConfiguration.load(method: method, json: json, source: "--set")
+            return json
+        } catch let error as ConfigurationError {
+            throw SettingError(description: "\(label): \(error.description)")
         }
     }
 
-    /// The sweep: runs in data-set, method, seed order.
+    /// Each row's configuration (the --set keys for it) and its <cfg> folder.
+    func configurations() throws -> [Row] {
+        try methods.elements.map { method in
+            if method == "zeroshot" {
+                return Row(name: "ZeroshotCLIP", method: method, config: .object(JSONObject()), cfg: MethodConfiguration.publishedConfigName(for: method)!, gram: nil)
+            }
+            let mine = try assignments(for: method)
+            if let variant = MethodConfiguration.gramVariants.first(where: { $0.name == method }) {
+                let config = try Self.configuration(variant.base, base: variant.shape, assignments: mine, label: method)
+                let gram = try Self.configuration("gram", base: variant.shape, assignments: try assignments(for: "gram"), label: "gram")
+                let published = MethodConfiguration.publishedConfigName(for: variant.base)! + "_gram"
+                guard cfg != nil || (mine.isEmpty && epochs == nil && batchSize == nil) else {
+                    throw UsageError("--set, --epochs or --batch-size change \(method)'s settings (\(published)): name the runs' <cfg> folder with --cfg")
+                }
+                let cfg = cfg ?? published
+                return Row(name: variant.trainer, method: variant.base, config: config, cfg: cfg, gram: gram)
+            }
+            let json = try Self.configuration(method, base: [], assignments: mine, label: method)
+            let changed = !mine.isEmpty || epochs != nil || batchSize != nil
+            if let cfg { return Row(name: MethodConfiguration.trainerName(for: method)!, method: method, config: json, cfg: cfg, gram: nil) }
+            guard !changed else {
+                throw UsageError("--set, --epochs or --batch-size change \(method)'s published settings (\(MethodConfiguration.publishedConfigName(for: method)!)): name the runs' <cfg> folder with --cfg")
+            }
+            return Row(name: MethodConfiguration.trainerName(for: method)!, method: method, config: json, cfg: MethodConfiguration.publishedConfigName(for: method)!, gram: nil)
+        }
+    }
+
+    /// The sweep: runs in data-set, method, seed order; GRAM's meta-trainings by variant and seed.
     func sweep() throws -> Sweep {
         let (trained, targets) = try datasetList()
+        let rows = try configurations()
         var runs: [SweepRun] = []
         for dataset in trained {
-            for (method, config, cfg) in try configurations() {
-                let name = MethodConfiguration.trainerName(for: method)!
+            for row in rows {
                 for seed in seeds.elements {
-                    let kind: SweepRun.Kind = method == "zeroshot" ? .zeroShot(template: EvaluationPrompts.defaultTemplate) : .train(method: method, config: config)
-                    runs.append(SweepRun(name: name, seed: seed, kind: kind, cost: 0, dataset: dataset, config: cfg, targets: targets))
+                    let kind: SweepRun.Kind = row.method == "zeroshot" ? .zeroShot(template: EvaluationPrompts.defaultTemplate)
+                        : row.gram != nil ? .trainFromGRAM(gram: row.name, method: row.method, config: row.config) : .train(method: row.method, config: row.config)
+                    runs.append(SweepRun(name: row.name, seed: seed, kind: kind, cost: 0, dataset: dataset, config: row.cfg, targets: targets))
                 }
             }
         }
@@ -141,7 +178,12 @@ struct SweepCommand: Command {
         case .fewShot: root = output + "/few_shot"
         case .crossDataset, .domainGeneralisation: root = output
         }
-        var sweep = Sweep(modelDirectory: model, pairsFile: nil, root: root, setting: setting, runs: runs)
+        var sweep = Sweep(modelDirectory: model, pairsFile: pairs, root: root, setting: setting, runs: runs)
+        sweep.gramRuns = rows.compactMap { row in row.gram.map { (row.name, $0) } }.flatMap { name, gram in
+            seeds.elements.map { GRAMRun(name: name, seed: $0, config: gram, cost: 0) }
+        }
+        sweep.gramRoot = output + "/gram"
+        sweep.gramSteps = gramSteps
         sweep.shots = shots
         sweep.epochs = epochs
         sweep.batchSize = batchSize
@@ -161,6 +203,7 @@ struct SweepCommand: Command {
             let scale = SweepCost.scale(for: try CLIPConfiguration.load(path: (sweep.modelDirectory as NSString).appendingPathComponent("config.json")))
             let costs = try SweepCost.seconds(of: sweep.runs, in: sweep, scale: scale)
             for i in sweep.runs.indices { sweep.runs[i].cost = costs[i] }
+            for i in sweep.gramRuns.indices { sweep.gramRuns[i].cost = SweepCost.gramSeconds(steps: sweep.gramSteps, scale: scale) }
             let groups = communicator.size / ranksPerRun
             if communicator.rank == 0 {
                 print("sweep: \(setting.rawValue), \(sweep.runs.count) runs over \(groups) group(s) of \(ranksPerRun) rank(s), under \(sweep.root)")
@@ -193,12 +236,20 @@ struct SweepCommand: Command {
         }
         var lines = [String(format: "estimated single-core times: measured ViT-B/16 step and evaluation times × %.4g for this model's vision tower", scale),
                      "group  estimate    run"]
+        let gramLists = Sweep.assignment(costs: sweep.gramRuns.map(\.cost), ranks: groups)
+        for (g, list) in gramLists.enumerated() {
+            for i in list {
+                let gram = sweep.gramRuns[i]
+                lines.append(String(format: "%5d  %9@   GRAM meta-training %@ seed %d (%d steps; first, with the pairs' features over every rank) → %@", g, hours(gram.cost),
+                                    gram.name, gram.seed, sweep.gramSteps, sweep.gramDirectory(gram.name, seed: gram.seed)))
+            }
+        }
         for (i, run) in sweep.runs.enumerated() {
             let targets = run.targets.isEmpty ? "" : " + \(run.targets.count) target evaluation(s) under \(sweep.root)/evaluation/"
             lines.append(String(format: "%5d  %9@   %@ %@ seed %d → %@%@", group[i], hours(run.cost), run.dataset.name, run.name, run.seed,
                                 sweep.directory(of: run), targets))
         }
-        let loads = lists.map { $0.reduce(0) { $0 + sweep.runs[$1].cost } }
+        let loads = lists.indices.map { g in lists[g].reduce(0) { $0 + sweep.runs[$1].cost } + gramLists[g].reduce(0) { $0 + sweep.gramRuns[$1].cost } }
         lines.append("total \(hours(loads.reduce(0, +))) of single-core time; per group " + loads.enumerated().map { "\($0.offset): \(hours($0.element))" }.joined(separator: ", ")
                      + "; the longest group bounds the wall time (a group of K ranks runs its runs about K times faster)")
         return lines.joined(separator: "\n")

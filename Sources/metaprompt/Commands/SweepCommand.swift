@@ -29,6 +29,10 @@ struct SweepCommand: Command {
             rank 0 prints the paper-style table (per data set and the average over data sets) and
             writes it with results.json, results.csv and chart.svg to <output>/sweep/<setting>/.
             --plan lists the runs, their estimated single-core time and their group, and exits.
+            gram_coop, gram_vpt and gram_ivlp meta-train GRAM once per seed on --pairs (its
+            features computed once over every rank, in <output>/gram/), before every data set's
+            run starts from it. SIGUSR1/SIGTERM stop the sweep with exit 75 (a training run after
+            its step, with a checkpoint); the same command continues it.
             Every <cfg> name is the method's published one; runs with other settings (--set,
             --epochs, --batch-size) need --cfg to name theirs.
             """)
@@ -40,7 +44,7 @@ struct SweepCommand: Command {
             help: "the data sets (CoOp's config names: caltech101, oxford_pets, ...); all: the 11 (cross-dataset: the 10 targets besides --source; dg: the 4 ImageNet variants)")
     var datasets: CommaSeparated<String> = ["all"]
     @Option(valueName: "NAME", help: "cross-dataset, dg: the data set trained on") var source: String = "imagenet"
-    @Option(valueName: "m1,m2,...", help: "methods: zeroshot, coop, vpt, ivlp, promptsrc, prometar") var methods: CommaSeparated<String> = ["prometar"]
+    @Option(valueName: "m1,m2,...", help: "methods: zeroshot, coop, vpt, ivlp, promptsrc, prometar; gram_coop, gram_vpt, gram_ivlp (with --pairs)") var methods: CommaSeparated<String> = ["prometar"]
     @Option(valueName: "1,2,3", help: "seeds of every run") var seeds: CommaSeparated<Int> = [1, 2, 3]
     @Option(valueName: "K", help: "shots per class", in: 1...100_000) var shots: Int = 16
     @Option(valueName: "DIR", help: "the output tree's root (the official scripts' output/)") var output: String = "output"

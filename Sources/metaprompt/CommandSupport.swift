@@ -1,6 +1,7 @@
 import AutoDiff
 import Distributed
 import Foundation
+import TensorIO
 import Training
 
 // Helpers more than one command uses.
@@ -84,4 +85,20 @@ struct SettingError: Error, CustomStringConvertible {
 /// An end whose message rank 0 has printed already (``launch(_:)``): exit with `code`.
 struct Announced: Error {
     let code: Int32
+}
+
+/// Writes each `(name, text)` atomically into `directory` and prints one line naming them,
+/// the first with its directory: "written: DIR/results.json, table.txt, …".
+func writeReportFiles(_ files: [(name: String, text: String)], to directory: String) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    for (name, text) in files { try AtomicFile.write(text, to: (directory as NSString).appendingPathComponent(name)) }
+    print("written: " + (["\(directory)/\(files[0].name)"] + files.dropFirst().map(\.name)).joined(separator: ", "))
+}
+
+/// Refuses (exit 64, on every rank before any collective) a job whose size is not a multiple
+/// of `ranksPerRun`.
+func requireRunGroups(of ranksPerRun: Int, in communicator: any Communicator) throws {
+    guard communicator.size % ranksPerRun == 0 else {
+        throw SettingError(description: "--ranks-per-run \(ranksPerRun) needs a job size that is a multiple of \(ranksPerRun); this job has \(communicator.size) rank(s)")
+    }
 }

@@ -20,8 +20,8 @@ import TestSupport
 
     @Test(arguments: [
         (["frobnicate"], "metaprompt: unknown command 'frobnicate'"),
-        (["bench"], "metaprompt bench: missing benchmark (kernels, clip, step or scaling)"),
-        (["bench", "gpus"], "metaprompt bench: unknown benchmark 'gpus' (kernels, clip, step or scaling)"),
+        (["bench"], "metaprompt bench: missing benchmark (kernels, clip, step, scaling or features)"),
+        (["bench", "gpus"], "metaprompt bench: unknown benchmark 'gpus' (kernels, clip, step, scaling or features)"),
         (["demo", "--steps", "ten"], "metaprompt demo: --steps must be an integer in 1...1000000, got 'ten'"),
         (["demo", "--steps"], "metaprompt demo: --steps needs a value"),
         (["demo", "--first-order=yes"], "metaprompt demo: --first-order takes no value"),
@@ -159,10 +159,11 @@ import TestSupport
                   ("--ensemble-mean normalized|raw", "normalized"), ("--output DIR", nil), ("--save-logits FILE", nil),
                   ("--batch-size N", "32"), ("--threads N", "OPENBLAS_NUM_THREADS, else 1"), ("--comm-timeout SECONDS", "1800"), ("--comm-warning SECONDS", "120"), ("--per-class", nil), ("--summary", nil)]),
         ("inspect", [("FILE", nil)]),
-        ("bench", [("kernels|clip|step|scaling", nil), ("--model vit-b16|vit-b32|vit-l14", "vit-b16"), ("--batch B", "4"), ("--classes C", "10"),
+        ("bench", [("kernels|clip|step|scaling|features", nil), ("--model vit-b16|vit-b32|vit-l14", "vit-b16"), ("--batch B", "4"), ("--classes C", "10"),
                    ("--order second|first", nil), ("--threads N", "1"), ("--repeats N", nil), ("--steps N", "2"), ("--tasks-per-rank K", "1"),
                    ("--first-order", nil), ("--strong", nil), ("--method prometar|coop|ivlp", "prometar"), ("--ranks LIST", "1,2"),
-                   ("--worker", nil)]),
+                   ("--worker", nil), ("--pairs FILE", nil), ("--clip DIR", nil), ("--features-file FILE", nil), ("--project-pairs N", "3318333"),
+                   ("--project-ranks R", "64")]),
     ]
 
     @Test(arguments: declarations)

@@ -2,7 +2,7 @@ import AutoDiff
 import CLIP
 import Foundation
 
-/// `metaprompt bench kernels|clip|step|scaling`: measured speed, validated first, in release builds.
+/// `metaprompt bench kernels|clip|step|scaling|features`: measured speed, validated first, in release builds.
 struct BenchCommand: Command {
     static let configuration = CommandConfiguration(
         name: "bench",
@@ -33,10 +33,16 @@ struct BenchCommand: Command {
             split over the ranks as train splits them, at each of --ranks (default 1,2); prints
             seconds per step, the speedups, and whether the parameters after the steps are
             identical at every rank count (the command fails if they are not).
+
+            features — GRAM's frozen features of --pairs with the CLIP in --clip, under mpirun as
+            train --method gram computes them (fixed chunks of 32 over the ranks, gathered, written
+            by rank 0): pairs/s, the largest rank's peak resident memory, the file's size, and the
+            projected hours of --project-pairs on --project-ranks at the measured rate per rank,
+            for this model and for ViT-B/16.
             """)
 
     enum Benchmark: String, EnumeratedOptionValue {
-        case kernels, clip, step, scaling
+        case kernels, clip, step, scaling, features
     }
 
     /// The CLIP shapes the benchmarks build (random weights).
@@ -73,11 +79,17 @@ struct BenchCommand: Command {
     @Option(help: "the method (scaling --strong)") var method: StrongScalingBenchmark.Method = .prometar
     @Option(valueName: "LIST", help: "rank counts, comma-separated, the first the baseline (scaling --strong)") var ranks: String = "1,2"
     @Flag(help: "run as one rank of the scaling job (scaling launches these under mpirun)") var worker = false
+    @Option(valueName: "FILE", help: "the image-caption pairs (features; e.g. a world's pretrain/pairs.tsv)") var pairs: String?
+    @Option(valueName: "DIR", help: "a Hugging Face CLIP directory (features)") var clip: String?
+    @Option(valueName: "FILE", help: "keep the feature file there (features; default a temporary file, removed)") var featuresFile: String?
+    @Option(valueName: "N", help: "pairs of the projection (features; CC3M's 3.3 million)", in: 1...10_000_000_000) var projectPairs: Int = 3_318_333
+    @Option(valueName: "R", help: "ranks of the projection (features)", in: 1...1_000_000) var projectRanks: Int = 64
 
     func validate() throws {
         if strong && (rankCounts == nil || rankCounts!.isEmpty) {
             throw UsageError("--ranks must be positive rank counts separated by commas, got '\(ranks)'")
         }
+        if benchmark == .features && (pairs == nil || clip == nil) { throw UsageError("features needs --pairs FILE and --clip DIR") }
         if benchmark == .step && batch < 2 {
             throw UsageError("--batch must be at least 2 for step (a query class and a support class), got \(batch)")
         }
@@ -115,6 +127,9 @@ struct BenchCommand: Command {
                     "--model", model.rawValue, "--method", method.rawValue, "--steps", "\(steps)", "--batch", "\(batch)",
                     "--classes", "\(classes)"] + (firstOrder ? ["--first-order"] : []))
             }
+        case .features:
+            let bench = FeaturesBenchmark(pairs: pairs!, modelDirectory: clip!, output: featuresFile, projectedPairs: projectPairs, projectedRanks: projectRanks)
+            try launch { try bench.run(communicator: $0) }
         case .scaling:
             let bench = ScalingBenchmark(configuration: model.configuration, steps: steps, tasksPerRank: tasksPerRank, firstOrder: firstOrder)
             if worker {

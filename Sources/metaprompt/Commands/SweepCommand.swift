@@ -199,9 +199,7 @@ struct SweepCommand: Command {
         var sweep = try self.sweep()
         let ranksPerRun = self.ranksPerRun, plan = self.plan, output = self.output, setting = self.setting
         try launch(communication) { communicator in
-            guard communicator.size % ranksPerRun == 0 else {
-                throw SettingError(description: "--ranks-per-run \(ranksPerRun) needs a job size that is a multiple of \(ranksPerRun); this job has \(communicator.size) rank(s)")
-            }
+            try requireRunGroups(of: ranksPerRun, in: communicator)
             // Costs from the data sets' lists (a missing data set is named here, on every rank,
             // before any collective) and the model's size.
             let scale = SweepCost.scale(for: try CLIPConfiguration.load(path: (sweep.modelDirectory as NSString).appendingPathComponent("config.json")))
@@ -218,14 +216,9 @@ struct SweepCommand: Command {
             try sweep.run(communicator: communicator) { print($0); fflush(nil) }
             guard communicator.rank == 0 else { return }
             let report = try SweepReport(sweep)
-            let dir = "\(output)/sweep/\(setting.rawValue)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             print(report.table)
-            try AtomicFile.write(report.table + "\n", to: dir + "/table.txt")
-            try AtomicFile.write(report.json.serialized(pretty: true) + "\n", to: dir + "/results.json")
-            try AtomicFile.write(report.csv, to: dir + "/results.csv")
-            try AtomicFile.write(report.chartSVG, to: dir + "/chart.svg")
-            print("written: \(dir)/table.txt, results.json, results.csv, chart.svg")
+            try writeReportFiles([("table.txt", report.table + "\n"), ("results.json", report.json.serialized(pretty: true) + "\n"),
+                                  ("results.csv", report.csv), ("chart.svg", report.chartSVG)], to: "\(output)/sweep/\(setting.rawValue)")
         }
     }
 

@@ -189,9 +189,7 @@ struct WorldCommand: Command {
         let ranksPerRun = self.ranksPerRun
         try launch(communication) { communicator in
             // Every rank finds this before any collective, so the job ends cleanly with 64.
-            guard communicator.size % ranksPerRun == 0 else {
-                throw SettingError(description: "--ranks-per-run \(ranksPerRun) needs a job size that is a multiple of \(ranksPerRun); this job has \(communicator.size) rank(s)")
-            }
+            try requireRunGroups(of: ranksPerRun, in: communicator)
             if communicator.rank == 0 {
                 let groups = communicator.size / ranksPerRun
                 print("compare: \(methods.count) methods × \(seeds.count) seeds = \(sweep.runs.count) runs over \(groups) group(s) of \(ranksPerRun) rank(s); each run's log in \(output)/train_base/world/shots_\(sweep.shots)/<method>/ep\(epochs)_batch4/seed<S>/log.txt (new classes: test_new/…)")
@@ -201,11 +199,8 @@ struct WorldCommand: Command {
             if communicator.rank == 0 {
                 let report = try RunReport(root: output, order: methods.map(\.name))
                 print(report.table)
-                try AtomicFile.write(report.table + "\n", to: output + "/table.txt")
-                try AtomicFile.write(report.json.serialized(pretty: true) + "\n", to: output + "/results.json")
-                try AtomicFile.write(report.chartSVG, to: output + "/chart.svg")
-                try AtomicFile.write(report.curvesSVG, to: output + "/curves.svg")
-                print("written: \(output)/results.json, table.txt, chart.svg, curves.svg")
+                try writeReportFiles([("results.json", report.json.serialized(pretty: true) + "\n"), ("table.txt", report.table + "\n"),
+                                      ("chart.svg", report.chartSVG), ("curves.svg", report.curvesSVG)], to: output)
             }
         }
     }

@@ -8,6 +8,7 @@
 #   Tests/Fuzz/run.sh config 10        # --config files and --set overrides (MethodConfiguration)
 #   Tests/Fuzz/run.sh tokenizer 10     # vocab.json + merges.txt, and encoding any text (CLIPTokenizer)
 #   Tests/Fuzz/run.sh jpeg 10          # the JPEG decoder, with libjpeg (RGBImage(jpegData:))
+#   Tests/Fuzz/run.sh yaml 10          # official YAML configs and yacs opts, with libyaml (OfficialRun)
 #
 # Each target is Tests/Fuzz/<Name>Fuzz.swift, whose header says what an input is and what must
 # hold for it. The library modules are compiled as the package's modules are (one module per
@@ -19,7 +20,7 @@
 # regression test that feeds the crashing input through the normal API. Not part of the suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-target=${1:?usage: Tests/Fuzz/run.sh json|safetensors|splits|pairs|config|tokenizer|jpeg MINUTES}
+target=${1:?usage: Tests/Fuzz/run.sh json|safetensors|splits|pairs|config|tokenizer|jpeg|yaml MINUTES}
 minutes=${2:-10}
 case "$target" in
     json) source=Tests/Fuzz/JSONFuzz.swift ;;
@@ -29,7 +30,8 @@ case "$target" in
     config) source=Tests/Fuzz/MethodConfigurationFuzz.swift ;;
     tokenizer) source=Tests/Fuzz/TokenizerFuzz.swift ;;
     jpeg) source=Tests/Fuzz/JPEGFuzz.swift ;;
-    *) echo "unknown fuzz target '$target' (json, safetensors, splits, pairs, config, tokenizer, jpeg)" >&2; exit 64 ;;
+    yaml) source=Tests/Fuzz/OfficialConfigFuzz.swift ;;
+    *) echo "unknown fuzz target '$target' (json, safetensors, splits, pairs, config, tokenizer, jpeg, yaml)" >&2; exit 64 ;;
 esac
 # A crash is reported by libFuzzer and AddressSanitizer, not by the Swift runtime's backtracer
 # (which, run under AddressSanitizer, reads the shadow memory and reports itself).
@@ -38,7 +40,7 @@ out=.build/fuzz/$target
 modules=.build/fuzz/modules
 mkdir -p "$out/corpus" "$modules"
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6
-       -I "$modules" -I Sources/CBLAS -I Sources/CAllocator -I Sources/CJPEG)
+       -I "$modules" -I Sources/CBLAS -I Sources/CAllocator -I Sources/CJPEG -I Sources/CYAML)
 
 # build MODULE [DEPENDENCY...]: Sources/MODULE as $modules/MODULE.{o,swiftmodule}, unless the
 # object is newer than its sources, its dependencies' objects and this script.
@@ -60,8 +62,9 @@ build CLIP AutoDiff TensorIO
 build MetaLearning AutoDiff
 build Datasets AutoDiff TensorIO
 build CLIPAdapter AutoDiff TensorIO CLIP MetaLearning Datasets
+build Dassl TensorIO CLIP Datasets CLIPAdapter
 
-swiftc "${flags[@]}" -module-name Fuzz "$source" Tests/Fuzz/FuzzFiles.swift "$modules"/{TensorIO,AutoDiff,CLIP,MetaLearning,Datasets,CLIPAdapter}.o \
+swiftc "${flags[@]}" -module-name Fuzz "$source" Tests/Fuzz/FuzzFiles.swift "$modules"/{TensorIO,AutoDiff,CLIP,MetaLearning,Datasets,CLIPAdapter,Dassl}.o \
     -o "$out/fuzzer"
 "$out/fuzzer" -max_total_time=$(( minutes * 60 )) -timeout=10 -print_final_stats=1 -artifact_prefix="$out/" \
     "$out/corpus" "Tests/Fuzz/corpus/$target"

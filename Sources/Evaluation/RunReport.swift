@@ -44,6 +44,8 @@ public struct RunReport {
         /// Accuracies (%) by seed, in seed-folder order.
         public var base: [Double]
         public var new: [Double]
+        /// The seed folders (`seed1`, …) of the values, in the same order.
+        public var seedFolders: [String] = []
         /// The harmonic mean of each seed's base and new.
         public var harmonicMean: [Double] { zip(base, new).map { EvaluationSummary.harmonicMean(base: $0, new: $1) } }
         public var seeds: Int { base.count }
@@ -91,6 +93,7 @@ public struct RunReport {
                 guard fm.fileExists(atPath: basePath), fm.fileExists(atPath: newPath) else { continue }
                 row.base.append(try EvaluationRecord.accuracy(inFile: basePath, subset: .base))
                 row.new.append(try EvaluationRecord.accuracy(inFile: newPath, subset: .new))
+                row.seedFolders.append(seed)
                 if curves[name] == nil, let metrics = try? String(contentsOfFile: "\(trainBase)/\(relative)/\(seed)/metrics.jsonl", encoding: .utf8) {
                     curves[name] = Self.series(metrics)
                 }
@@ -134,6 +137,33 @@ public struct RunReport {
                          + "   " + cell(r.base) + "   " + cell(r.new) + "   " + cell(r.harmonicMean))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `method` − `baseline` paired by seed (the seed folders both have) for base, new and HM;
+    /// nil when a row is missing or they share no seed.
+    public func paired(_ method: String, minus baseline: String) -> (seeds: [String], base: PairedDifference, new: PairedDifference, harmonicMean: PairedDifference)? {
+        guard let a = rows.first(where: { $0.method == method }), let b = rows.first(where: { $0.method == baseline }) else { return nil }
+        let common = a.seedFolders.filter(b.seedFolders.contains)
+        guard !common.isEmpty else { return nil }
+        func values(_ r: Row, _ v: [Double]) -> [Double] { common.map { v[r.seedFolders.firstIndex(of: $0)!] } }
+        return (common, PairedDifference(values(a, a.base), minus: values(b, b.base)), PairedDifference(values(a, a.new), minus: values(b, b.new)),
+                PairedDifference(values(a, a.harmonicMean), minus: values(b, b.harmonicMean)))
+    }
+
+    /// The paired differences of `pairs` (method, baseline) as a table: points, the mean over
+    /// common seeds and its 95 % t-interval, `*` where the interval excludes zero; pairs with a
+    /// missing row are left out.
+    public func pairedTable(_ pairs: [(method: String, baseline: String)]) -> String {
+        let found = pairs.compactMap { p in paired(p.method, minus: p.baseline).map { (p, $0) } }
+        let width = max(24, found.map { "\($0.0.method) − \($0.0.baseline)".count + 2 }.max() ?? 0)
+        func cell(_ d: PairedDifference) -> String { (d.text + (d.isDistinguishableFromZero ? " *" : "")).padding(toLength: 26, withPad: " ", startingAt: 0) }
+        var lines = ["paired by seed: mean difference (points) [95 % t-interval, n − 1 degrees of freedom]; * the interval excludes 0",
+                     "difference".padding(toLength: width, withPad: " ", startingAt: 0) + "seeds  " + ["base", "new", "HM"].map { $0.padding(toLength: 26, withPad: " ", startingAt: 0) }.joined()]
+        for (p, d) in found {
+            lines.append("\(p.method) − \(p.baseline)".padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%5d  ", d.seeds.count)
+                         + cell(d.base) + cell(d.new) + cell(d.harmonicMean))
+        }
+        return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     /// Per row: seeds, and for base, new and HM the per-seed values, mean, sample std,

@@ -74,8 +74,12 @@ public struct PairFeatures: @unchecked Sendable {
     /// model, otherwise computed over `communicator`'s ranks (resuming a partial extraction).
     /// Every rank returns the mapped file.
     /// - Parameter say: rank 0's progress lines (the log).
+    /// - Parameter preemption: the preempting signal noted on this rank, if any (tests stand
+    ///   in for a signal with it; a real one would reach every test of the process). Default:
+    ///   ``Preemption``'s.
     public static func prepare(pairs: PairIndex, bundle: CLIPBundle, modelDirectory: String, path: String,
-                               communicator: any Communicator, say: (String) -> Void) throws -> PairFeatures {
+                               communicator: any Communicator, say: (String) -> Void,
+                               preemption: (() -> Int32?)? = nil) throws -> PairFeatures {
         let width = bundle.model.configuration.projectionWidth
         let identity = try Self.identity(pairs: pairs, modelDirectory: modelDirectory, width: width)
         let chunks = (pairs.count + chunk - 1) / chunk
@@ -96,7 +100,8 @@ public struct PairFeatures: @unchecked Sendable {
         }
         try communicator.allReduceSum(&start)
         if start[0] >= 0 {
-            try extract(pairs: pairs, bundle: bundle, path: path, from: Int(start[0]), chunks: chunks, writer: writer, communicator: communicator, say: say)
+            try extract(pairs: pairs, bundle: bundle, path: path, from: Int(start[0]), chunks: chunks, writer: writer, communicator: communicator,
+                        say: say, preemption: preemption)
         }
         try communicator.barrier()
         let features = try PairFeatures(path: path)
@@ -109,7 +114,7 @@ public struct PairFeatures: @unchecked Sendable {
     /// Computes chunks `first..<chunks`, a round of one chunk per rank at a time; rank 0
     /// (`writer`) writes them and names the first unreadable images.
     static func extract(pairs: PairIndex, bundle: CLIPBundle, path: String, from first: Int, chunks: Int, writer: PartialFeatureFile?,
-                        communicator: any Communicator, say: (String) -> Void) throws {
+                        communicator: any Communicator, say: (String) -> Void, preemption: (() -> Int32?)?) throws {
         let width = bundle.model.configuration.projectionWidth, ranks = communicator.size
         // Per chunk: readable flags, image rows, text rows; then the rank's preempting signal.
         let stride = chunk * (1 + 2 * width) + 1
@@ -121,7 +126,7 @@ public struct PairFeatures: @unchecked Sendable {
             let mine = round + communicator.rank
             var buffer = [Float](repeating: 0, count: stride)
             if mine < chunks { try compute(chunk: mine, pairs: pairs, bundle: bundle, into: &buffer, width: width) }
-            buffer[stride - 1] = Float(Preemption.received ?? 0)
+            buffer[stride - 1] = Float((preemption.map { $0() } ?? Preemption.received) ?? 0)
             let gathered = try communicator.allGather(buffer)
             let signal = Int32((0..<ranks).map { gathered[$0 * stride + stride - 1] }.max()!)
             let done = min(round + ranks, chunks)

@@ -148,7 +148,7 @@ import TestSupport
                    ("--set [method:]key=value", nil), ("--cfg NAME", nil), ("--epochs E", nil), ("--batch-size B", nil), ("--ranks-per-run K", "1"),
                    ("--pairs FILE", nil), ("--gram-steps N", "100"), ("--plan", nil),
                    ("--comm-timeout SECONDS", "1800"), ("--comm-warning SECONDS", "120")]),
-        ("report", [("--runs DIR", nil), ("--order m1,m2,...", nil), ("--std sample|population", "sample"), ("--ci95", nil), ("--output DIR", nil)]),
+        ("report", [("--runs DIR", nil), ("--order m1,m2,...", nil), ("--std sample|population", "sample"), ("--ci95", nil), ("--output DIR", nil), ("--paired A:B", nil)]),
         ("world", [("generate|pretrain|compare", nil), ("--output DIR", nil), ("--seed S", "1"), ("--comm-timeout SECONDS", "1800"), ("--comm-warning SECONDS", "120"), ("--pairs N", "4000"), ("--hue-rotation DEG", "30"),
                    ("--steps N", "1000"), ("--batch-size B", "128"), ("--micro-batch M", "32"), ("--lr LR", "0.001"), ("--world DIR", nil),
                    ("--model DIR", nil), ("--seeds 1,2,3", "1,2,3"), ("--epochs E", "10"), ("--gram-steps N", "100"), ("--methods m1,m2,...", nil),

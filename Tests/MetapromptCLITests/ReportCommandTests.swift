@@ -47,6 +47,21 @@ import TestSupport
         #expect(chart.hasPrefix("<svg") && chart.contains(">coop</text>") && chart.contains(">ivlp</text>") && chart.contains("sample std"))
     }
 
+    /// --paired: coop − ivlp over their common seed (seed 1: ivlp's seed 2 has no new-class
+    /// run), so one seed and no interval; a pair with no such rows is an error naming them.
+    @Test func pairedDifferencesOverCommonSeeds() throws {
+        let root = try Self.tree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try runProcess(binary, ["report", "--runs", root + "/runs", "--paired", "coop:ivlp"])
+        #expect(r.status == 0, "\(r)")
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("coop − ivlp") })
+        #expect(line.contains("    1  +10.00 (1 seed)") && line.contains("-10.00 (1 seed)"), "\(r.stdout)")
+        let bad = try runProcess(binary, ["report", "--runs", root + "/runs", "--paired", "coop:vpt"])
+        #expect(bad.status == 1 && bad.stderr.contains("--paired coop:vpt: \(root)/runs has no rows of both with a common seed (rows: coop, ivlp)"), "\(bad)")
+        let malformed = try runProcess(binary, ["report", "--runs", root + "/runs", "--paired", "coop"])
+        #expect(malformed.status == 64 && malformed.stderr.contains("--paired takes METHOD:BASELINE, got 'coop'"), "\(malformed)")
+    }
+
     /// parse_test_res.py's statistics: np.std (population) and 1.96·np.std/√n.
     @Test(arguments: [(["--std", "population"], "population std", 1.0), (["--ci95"], "95% CI (1.96·std/√n)", 1.96 / 2.0.squareRoot()),
                       (["--std", "sample"], "sample std", 2.0.squareRoot())])

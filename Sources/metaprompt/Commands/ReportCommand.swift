@@ -19,7 +19,8 @@ struct ReportCommand: Command {
                 --std population   population standard deviation, n: numpy's np.std, what
                                    parse_test_res.py prints
                 --ci95             1.96 · population std / √n, parse_test_res.py --ci95
-            The table's header names the spread. With --output it writes summary.json (every
+            The table's header names the spread. --paired A:B adds A − B paired by seed (base, new,
+            HM): the mean difference over the seeds both have and its 95 % t-interval. With --output it writes summary.json (every
             spread, and the per-seed values), chart.svg (bars per method, whiskers the chosen
             spread) and curves.svg (the first seed's losses per method).
             """)
@@ -34,9 +35,14 @@ struct ReportCommand: Command {
     @Option(help: "the spread over seeds: sample or population standard deviation") var std: Deviation = .sample
     @Flag(help: "the spread is the 95 % interval half-width instead") var ci95 = false
     @Option(valueName: "DIR", help: "where to write summary.json, chart.svg and curves.svg") var output: String?
+    @Option(valueName: "A:B", help: "also A − B paired by seed with its 95 % t-interval (repeatable), e.g. --paired prometar:ivlp")
+    var paired: [String]
 
     func validate() throws {
         if $std.isGiven && ci95 { throw UsageError("give at most one of --std and --ci95") }
+        for p in paired where p.split(separator: ":", omittingEmptySubsequences: false).count != 2 || p.hasPrefix(":") || p.hasSuffix(":") {
+            throw UsageError("--paired takes METHOD:BASELINE, got '\(p)'")
+        }
     }
 
     func run() throws {
@@ -44,6 +50,11 @@ struct ReportCommand: Command {
         var report = try RunReport(root: runs, order: order.elements)
         report.spread = spread
         print(report.table)
+        let pairs = paired.map { p in (method: String(p.split(separator: ":")[0]), baseline: String(p.split(separator: ":")[1])) }
+        for p in pairs where report.paired(p.method, minus: p.baseline) == nil {
+            throw InputError(description: "--paired \(p.method):\(p.baseline): \(runs) has no rows of both with a common seed (rows: \(report.rows.map(\.method).joined(separator: ", ")))")
+        }
+        if !pairs.isEmpty { print("\n" + report.pairedTable(pairs)) }
         if let output {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             try AtomicFile.write(report.json.serialized(pretty: true) + "\n", to: (output as NSString).appendingPathComponent("summary.json"))

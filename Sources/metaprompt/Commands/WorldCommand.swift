@@ -165,6 +165,15 @@ struct WorldCommand: Command {
         }
     }
 
+    /// The differences the comparison states, paired by seed: each method against the method it
+    /// builds on and against zero-shot, and ProMetaR against its `lr_ratio = 0` control (the
+    /// same run without the meta-step).
+    static let comparisonPairs: [(method: String, baseline: String)] = {
+        let builtOn = [("coop", nil), ("ivlp", nil), ("ivlp_reg", "ivlp"), ("promptsrc", "ivlp"), ("prometar", "ivlp"),
+                       ("prometar_lr_ratio0", "ivlp"), ("gram_coop", "coop"), ("gram_ivlp", "ivlp")] as [(String, String?)]
+        return builtOn.flatMap { m, base in (base.map { [(m, $0)] } ?? []) + [(m, "zeroshot")] } + [("prometar", "prometar_lr_ratio0")]
+    }()
+
     func compare() throws {
         let world = self.world!, output = self.output  // validate() requires --world for compare
         let seeds = self.seeds.elements
@@ -199,8 +208,11 @@ struct WorldCommand: Command {
             if communicator.rank == 0 {
                 let report = try RunReport(root: output, order: methods.map(\.name))
                 print(report.table)
+                let paired = report.pairedTable(Self.comparisonPairs.filter { p in methods.contains { $0.name == p.method } })
+                print("\n" + paired)
                 try writeReportFiles([("results.json", report.json.serialized(pretty: true) + "\n"), ("table.txt", report.table + "\n"),
-                                      ("chart.svg", report.chartSVG), ("curves.svg", report.curvesSVG)], to: output)
+                                      ("chart.svg", report.chartSVG), ("curves.svg", report.curvesSVG),
+                                      ("paired.txt", paired + "\n")], to: output)
             }
         }
     }

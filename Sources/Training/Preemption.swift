@@ -89,6 +89,8 @@ public struct Preempted: Error, CustomStringConvertible {
     /// ("checkpoint"; "progress record").
     public var unit = "step"
     public var record = "checkpoint"
+    /// How to continue (a sweep continues without `--resume`).
+    public var rerun = "run the same command with --resume to continue"
 
     public init(signal: Int32, step: Int, steps: Int, checkpoint: String) {
         self.signal = signal
@@ -99,6 +101,6 @@ public struct Preempted: Error, CustomStringConvertible {
 
     public var description: String {
         "preempted by \(Preemption.name(signal)) after \(unit) \(step) of \(steps): \(record) \(checkpoint) written; "
-            + "run the same command with --resume to continue (exit code \(Preemption.exitCode))"
+            + "\(rerun) (exit code \(Preemption.exitCode))"
     }
 }

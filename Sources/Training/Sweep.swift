@@ -218,26 +218,31 @@ public struct Sweep {
         // run; during training, the run's loop stops after its step with a checkpoint.
         Preemption.watch()
         defer { Preemption.release() }
-        if !gramRuns.isEmpty {
-            try prepareGRAM(communicator: communicator, group: group, index: index, ranks: ranks, progress: progress)
-        }
-        for (k, i) in mine.enumerated() {
-            var signal = [Float(Preemption.received ?? 0)]
-            try group.allReduceMax(&signal)
-            if signal[0] != 0 {
-                var stop = Preempted(signal: Int32(signal[0]), step: k, steps: mine.count, checkpoint: root)
-                (stop.unit, stop.record) = ("sweep run", "every finished run's results under")
-                throw stop
+        do {
+            if !gramRuns.isEmpty {
+                try prepareGRAM(communicator: communicator, group: group, index: index, ranks: ranks, progress: progress)
             }
-            let run = runs[i], start = clock.now
-            let kept = try perform(run, group: group)
-            if group.rank == 0 {
-                let summary = (try? summary(of: run)) ?? ""
-                let place = setting == .base2new && runs.contains(where: { $0.dataset != run.dataset }) || setting == .fewShot ? "\(run.dataset.name) " : ""
-                progress(String(format: "[%@: %d/%d] %@%@ seed %d %@ %@ (%@; %@ so far)", ranks, k + 1, mine.count, place, run.name, run.seed,
-                                kept ? "kept" : "done:", summary, TrainingLoop.duration((clock.now - start).seconds),
-                                TrainingLoop.duration((clock.now - began).seconds)))
+            for (k, i) in mine.enumerated() {
+                var signal = [Float(Preemption.received ?? 0)]
+                try group.allReduceMax(&signal)
+                if signal[0] != 0 {
+                    var stop = Preempted(signal: Int32(signal[0]), step: k, steps: mine.count, checkpoint: root)
+                    (stop.unit, stop.record) = ("sweep run", "every finished run's results under")
+                    throw stop
+                }
+                let run = runs[i], start = clock.now
+                let kept = try perform(run, group: group)
+                if group.rank == 0 {
+                    let summary = (try? summary(of: run)) ?? ""
+                    let place = setting == .base2new && runs.contains(where: { $0.dataset != run.dataset }) || setting == .fewShot ? "\(run.dataset.name) " : ""
+                    progress(String(format: "[%@: %d/%d] %@%@ seed %d %@ %@ (%@; %@ so far)", ranks, k + 1, mine.count, place, run.name, run.seed,
+                                    kept ? "kept" : "done:", summary, TrainingLoop.duration((clock.now - start).seconds),
+                                    TrainingLoop.duration((clock.now - began).seconds)))
+                }
             }
+        } catch var stop as Preempted {
+            stop.rerun = "run the same sweep command to continue: finished runs are kept and the stopped one resumes from its checkpoint"
+            throw stop
         }
         try communicator.barrier()
     }

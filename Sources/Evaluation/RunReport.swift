@@ -234,7 +234,8 @@ public struct RunReport {
         return svg.joined(separator: "\n") + "\n"
     }
 
-    static func escaped(_ s: String) -> String {
+    /// `s` with `&`, `<`, `>` escaped for SVG text.
+    public static func escaped(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

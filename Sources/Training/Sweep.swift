@@ -263,17 +263,13 @@ public struct Sweep {
             var state: [Float] = [0]
             var text = ""
             if group.rank == 0 {
-                text = "gram \(gram.config.serialized())\nsteps \(gramSteps) shape \(gramDomains)/\(gramClassesPerDomain)/\(gramWays) seed \(gram.seed) model \(try Self.identity(of: (modelDirectory as NSString).appendingPathComponent("model.safetensors"))) pairs \(try Self.identity(of: pairsFile))\n"
+                text = "gram \(gram.config.serialized())\nsteps \(gramSteps) shape \(gramDomains)/\(gramClassesPerDomain)/\(gramWays) seed \(gram.seed) model \(try fileIdentity((modelDirectory as NSString).appendingPathComponent("model.safetensors"))) pairs \(try fileIdentity(pairsFile))\n"
                 state[0] = Float(try prepare(outputs: [dir], recorded: recorded, configText: text, dependents: [], finished: "prompts.safetensors").rawValue)
             }
             try group.broadcast(&state, root: 0)
             if state[0] != Float(Preparation.kept.rawValue) {
-                var options = GRAMTrainingOptions(
-                    modelDirectory: modelDirectory, pairsFile: pairsFile, seed: gram.seed, steps: gramSteps, tasksPerStep: 1,
-                    domains: gramDomains, classesPerDomain: gramClassesPerDomain, ways: gramWays, supportShots: 2, queryShots: 2,
-                    outputDirectory: dir, method: try MethodConfiguration.load(method: "gram", json: gram.config, source: "\(gram.name) (gram)"),
-                    checkpointEvery: gramSteps, logEvery: 10, resume: state[0] == Float(Preparation.resume.rawValue))
-                options.printsProgress = false
+                var options = try gramOptions(pairsFile: pairsFile, seed: gram.seed, config: gram.config, name: gram.name, directory: dir,
+                                              resume: state[0] == Float(Preparation.resume.rawValue))
                 options.featuresFile = featuresPath
                 try GRAMTrainer(options: options, communicator: group).run()
                 if group.rank == 0 { try AtomicFile.write(text, to: recorded) }
@@ -283,6 +279,17 @@ public struct Sweep {
             }
         }
         try communicator.barrier()
+    }
+
+    /// A GRAM meta-training of the sweep's shape (`train --method gram` with its settings), quiet.
+    func gramOptions(pairsFile: String, seed: Int, config: JSONValue, name: String, directory: String, resume: Bool) throws -> GRAMTrainingOptions {
+        var options = GRAMTrainingOptions(
+            modelDirectory: modelDirectory, pairsFile: pairsFile, seed: seed, steps: gramSteps, tasksPerStep: 1,
+            domains: gramDomains, classesPerDomain: gramClassesPerDomain, ways: gramWays, supportShots: 2, queryShots: 2,
+            outputDirectory: directory, method: try MethodConfiguration.load(method: "gram", json: config, source: "\(name) (gram)"),
+            checkpointEvery: gramSteps, logEvery: 10, resume: resume)
+        options.printsProgress = false
+        return options
     }
 
     /// The pairs' feature file every GRAM meta-training of the sweep reads.
@@ -352,12 +359,7 @@ public struct Sweep {
                         communicator: group).run()
         case .gramThenTrain(let gram, let method, let config):
             guard let pairsFile else { throw TrainingError("\(run.name): GRAM runs need image-caption pairs") }
-            var options = GRAMTrainingOptions(
-                modelDirectory: modelDirectory, pairsFile: pairsFile, seed: run.seed, steps: gramSteps, tasksPerStep: 1,
-                domains: gramDomains, classesPerDomain: gramClassesPerDomain, ways: gramWays, supportShots: 2, queryShots: 2,
-                outputDirectory: dir + "/gram", method: try MethodConfiguration.load(method: "gram", json: gram, source: "\(run.name) (gram)"),
-                checkpointEvery: gramSteps, logEvery: 10, resume: resume)
-            options.printsProgress = false
+            let options = try gramOptions(pairsFile: pairsFile, seed: run.seed, config: gram, name: run.name, directory: dir + "/gram", resume: resume)
             try GRAMTrainer(options: options, communicator: group).run()
             try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: dir + "/gram/prompts.safetensors",
                                                      resume: resume),
@@ -462,30 +464,28 @@ public struct Sweep {
             (batch, epochs) = (String(batchSize ?? c.batchSize), String(self.epochs ?? c.epochs))
         }
         let classes = setting.trainingClasses == .base ? "" : " classes \(setting.trainingClasses.rawValue)"
-        let shared = "shots \(shots) batch \(batch) epochs \(epochs) crop \(cropScale.lowerBound)-\(cropScale.upperBound) gram \(gramSteps)/\(gramDomains)/\(gramClassesPerDomain)/\(gramWays) model \(try Self.identity(of: weights)) split \(try Self.identity(of: run.dataset.source))\(classes)"
+        let shared = "shots \(shots) batch \(batch) epochs \(epochs) crop \(cropScale.lowerBound)-\(cropScale.upperBound) gram \(gramSteps)/\(gramDomains)/\(gramClassesPerDomain)/\(gramWays) model \(try fileIdentity(weights)) split \(try Self.identity(of: run.dataset.source))\(classes)"
         switch run.kind {
         case .zeroShot(let template): return "zeroshot \(template)\n\(shared)\n"
         case .train(let method, let config): return "\(method) \(config.serialized())\n\(shared)\n"
         case .trainFromGRAM(let gram, let method, let config):
-            let start = try Self.identity(of: gramDirectory(gram, seed: run.seed) + "/prompts.safetensors")
+            let start = try fileIdentity(gramDirectory(gram, seed: run.seed) + "/prompts.safetensors")
             return "\(method) \(config.serialized()) from \(start)\n\(shared)\n"
         case .gramThenTrain(let gram, let method, let config):
-            let pairs = try pairsFile.map { try Self.identity(of: $0) } ?? "none"
+            let pairs = try pairsFile.map { try fileIdentity($0) } ?? "none"
             return "gram \(gram.serialized()) then \(method) \(config.serialized())\n\(shared) pairs \(pairs)\n"
         }
     }
 
     /// A data set's identity: its lists are read first (which names a missing data set, and
     /// writes ImageNet's `preprocessed.json` on the first run), then the list file's
-    /// ``identity(of:)-swift.type.method``; for lists spread over several files or folders (FGVCAircraft's
+    /// ``fileIdentity(_:)``; for lists spread over several files or folders (FGVCAircraft's
     /// `images_variant_*.txt`), the data set directory's path.
     static func identity(of source: DatasetSource) throws -> String {
         _ = try source.readSplits()
-        return FileManager.default.fileExists(atPath: source.listFile) ? try identity(of: source.listFile) : source.datasetDirectory
+        return FileManager.default.fileExists(atPath: source.listFile) ? try fileIdentity(source.listFile) : source.datasetDirectory
     }
 
-    /// "path size modification-time" of a file.
-    static func identity(of path: String) throws -> String { try fileIdentity(path) }
 
     /// "base 71.2  new 64.0  HM 67.4" (base-to-new), "accuracy 70.3" (few-shot), or the
     /// source's and each target's "imagenet 70.3  caltech101 90.1" from a run's results.

@@ -198,8 +198,8 @@ public struct SweepReport: Sendable {
         func y(_ v: Double) -> Double { Double(bottom) - Double(bottom - top) * min(max(v, 0), 100) / 100 }
         var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">",
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(Self.escaped(setting.rawValue)): \(Self.escaped(metric)) per data set</text>",
-                   "<text transform=\"translate(16,\((top + bottom) / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escaped(metric))</text>"]
+                   "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(RunReport.escaped(setting.rawValue)): \(RunReport.escaped(metric)) per data set</text>",
+                   "<text transform=\"translate(16,\((top + bottom) / 2)) rotate(-90)\" text-anchor=\"middle\">\(RunReport.escaped(metric))</text>"]
         for tick in stride(from: 0, through: 100, by: 20) {
             svg.append("<line x1=\"\(left)\" x2=\"\(width - 10)\" y1=\"\(y(Double(tick)))\" y2=\"\(y(Double(tick)))\" stroke=\"#ddd\"/>")
             svg.append("<text x=\"\(left - 5)\" y=\"\(y(Double(tick)) + 4)\" text-anchor=\"end\">\(tick)</text>")
@@ -227,17 +227,13 @@ public struct SweepReport: Sendable {
                                       y(value + spread), y(value - spread)))
                 }
             }
-            svg.append("<text x=\"\(x0 + groupWidth / 2 - 12)\" y=\"\(bottom + 16)\" text-anchor=\"middle\">\(Self.escaped(dataset))</text>")
+            svg.append("<text x=\"\(x0 + groupWidth / 2 - 12)\" y=\"\(bottom + 16)\" text-anchor=\"middle\">\(RunReport.escaped(dataset))</text>")
         }
         for (k, method) in methods.enumerated() {
-            svg.append("<rect x=\"\(left + 130 * k)\" y=\"\(height - 52)\" width=\"12\" height=\"12\" fill=\"\(palette[k % palette.count])\"/><text x=\"\(left + 16 + 130 * k)\" y=\"\(height - 42)\">\(Self.escaped(method))</text>")
+            svg.append("<rect x=\"\(left + 130 * k)\" y=\"\(height - 52)\" width=\"12\" height=\"12\" fill=\"\(palette[k % palette.count])\"/><text x=\"\(left + 16 + 130 * k)\" y=\"\(height - 42)\">\(RunReport.escaped(method))</text>")
         }
         svg.append("<text x=\"\(left)\" y=\"\(height - 16)\">whiskers: ± sample std over seeds\(setting == .base2new ? " of each seed's HM" : ""); average: no whiskers</text>")
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
-    }
-
-    static func escaped(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -25,8 +25,10 @@ struct FeaturesBenchmark {
         // The same temporary name on every rank (of this job: mpirun's job id when there is one).
         let job = ProcessInfo.processInfo.environment["OMPI_MCA_ess_base_jobid"] ?? ProcessInfo.processInfo.environment["SLURM_JOB_ID"] ?? "\(getpid())"
         let path = output ?? NSTemporaryDirectory() + "metaprompt-features-\(job).safetensors"
-        defer { if output == nil && communicator.rank == 0 { for p in [path, path + ".partial", path + ".progress"] { try? FileManager.default.removeItem(atPath: p) } } }
-        if communicator.rank == 0, output == nil { for p in [path, path + ".partial", path + ".progress"] { try? FileManager.default.removeItem(atPath: p) } }
+        /// A temporary file's leftovers, removed by rank 0 before and after.
+        func removeTemporary() { if output == nil && communicator.rank == 0 { for p in [path, path + ".partial", path + ".progress"] { try? FileManager.default.removeItem(atPath: p) } } }
+        removeTemporary()
+        defer { removeTemporary() }
         try communicator.barrier()
         let clock = ContinuousClock(), start = clock.now
         let features = try PairFeatures.prepare(pairs: index, bundle: bundle, modelDirectory: modelDirectory, path: path, communicator: communicator,

@@ -162,6 +162,7 @@ public enum ProMetaR {
                                          configuration: c, promptLR: promptLR)
         var scalars = stage1Scalars(stage1)
         guard !draws.isEmpty else { return StepReport(stage1: stage1, tasks: [], metaGradients: ([:], [:]), scalars: scalars) }
+        if c.lrRatio == 0 { return zeroMetaStep(stage1: stage1, state: &state, scalars: scalars, promptLR: promptLR, regulatorLR: regulatorLR) }
         let layout = FlatLayout([state.prompts, state.regulator], scalars: ["loss.meta", "loss.query_ce"])
         var tasks: [MetaGradients] = [], local: [[String: Tensor]] = []
         for t in reduction.tasks(of: draws.count) {
@@ -196,6 +197,24 @@ public enum ProMetaR {
                                         configuration: c, createGraph: false).detached()
         state.promptOptimizer.step(&state.prompts, gradients: stage1.gradients, learningRate: promptLR)
         return (stage1, targets)
+    }
+
+    /// Stage 2 at `lr_ratio = 0`: the back-propagated loss is `0 · query CE`, so every
+    /// meta-gradient is exactly zero and is not computed; the two optimisers still step with
+    /// zero gradients, as the official trainer's `optim.step()` and `optim_vnet.step()` do after
+    /// `loss.backward()` (`trainers/prometar.py:454-459`), so momentum and weight decay move θ a
+    /// second time each iteration. θ, φ and the optimiser state are the bits the computed stage
+    /// 2 gives (tested) for a finite query loss; `loss.meta` is logged as 0 and `loss.query_ce`
+    /// not at all. The draws come from their own streams, so skipping them changes no later
+    /// draw. Every rank of a job takes this path, so no reduction is waited for.
+    static func zeroMetaStep(stage1: RegulatedGradients, state: inout ProMetaRState, scalars: [String: Float],
+                             promptLR: Double, regulatorLR: Double) -> StepReport {
+        let prompts = state.prompts.mapValues { Tensor.zeros($0.shape) }
+        let regulator = state.regulator.mapValues { Tensor.zeros($0.shape) }
+        applyMeta(state: &state, prompts: prompts, regulator: regulator, promptLR: promptLR, regulatorLR: regulatorLR)
+        var scalars = scalars
+        scalars["loss.meta"] = 0
+        return StepReport(stage1: stage1, tasks: [], metaGradients: (prompts, regulator), scalars: scalars)
     }
 
     /// Stage 2's update with the (mean) meta-gradients: the same prompt optimiser as stage 1

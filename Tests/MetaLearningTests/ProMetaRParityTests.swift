@@ -1,7 +1,7 @@
 import AutoDiff
 import CLIP
 import CLIPAdapter
-import MetaLearning
+@testable import MetaLearning
 import TensorIO
 import TestSupport
 import Testing
@@ -124,5 +124,42 @@ import Testing
             try Self.expectClose(Tensor(shape: w.shape, values: state.regulatorOptimizer.buffers[n]!), p + "vnet_momentum.\(short)", Self.metaTolerance)
             try Self.expectClose(w, p + "vnet.\(short)", Self.metaTolerance)
         }
+    }
+
+    /// At lr_ratio = 0 the step does not compute stage 2 (its meta-gradients are exactly zero)
+    /// but still steps both optimisers: θ, φ and both momentum buffers are, bit for bit, what
+    /// stage 2 computed and applied gives.
+    @Test func zeroLRRatioSkipsStageTwoWithTheComputedBits() throws {
+        var c = ProMetaRConfiguration()
+        c.lrRatio = 0
+        let model = try Self.classifier.get(), batch = try Self.batch(), target = try Self.textTarget(), draws = try Self.draws()
+        var skipped = try Self.initialState()
+        let report = try ProMetaR.step(model: model, batch: batch, textTarget: target, state: &skipped, draws: [draws],
+                                       configuration: c, promptLR: 0.0025, regulatorLR: 0.00025)
+        #expect(report.tasks.isEmpty && report.scalars["loss.meta"] == 0 && report.scalars["loss.query_ce"] == nil)
+
+        var computed = try Self.initialState()
+        let (_, targets) = ProMetaR.stageOne(model: model, batch: batch, textTarget: target, state: &computed, configuration: c, promptLR: 0.0025)
+        let g = ProMetaR.metaGradients(model: model, batch: batch, targets: targets, prompts: computed.prompts,
+                                       regulator: computed.regulator, draws: draws, configuration: c)
+        #expect(g.queryCrossEntropy.scalar.isFinite && g.queryCrossEntropy.scalar > 0)
+        for (n, t) in g.prompts.merging(g.regulator, uniquingKeysWith: { a, _ in a }) {
+            #expect(t.storage.allSatisfy { $0 == 0 }, "\(n): the computed meta-gradient is not zero")
+        }
+        ProMetaR.applyMeta(state: &computed, prompts: g.prompts, regulator: g.regulator, promptLR: 0.0025, regulatorLR: 0.00025)
+        func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+        for (n, p) in computed.prompts {
+            #expect(bits(skipped.prompts[n]!.storage) == bits(p.storage), "\(n)")
+            #expect(skipped.promptOptimizer.buffers[n]! == computed.promptOptimizer.buffers[n]!, "momentum of \(n)")
+        }
+        for (n, w) in computed.regulator {
+            #expect(bits(skipped.regulator[n]!.storage) == bits(w.storage), "\(n)")
+            #expect(skipped.regulatorOptimizer.buffers[n]! == computed.regulatorOptimizer.buffers[n]!, "momentum of \(n)")
+        }
+        // The second step moved θ: momentum and weight decay, as optim.step() with zero gradients.
+        var once = try Self.initialState()
+        _ = ProMetaR.stageOne(model: model, batch: batch, textTarget: target, state: &once, configuration: c, promptLR: 0.0025)
+        #expect(once.prompts.contains { n, p in bits(p.storage) != bits(skipped.prompts[n]!.storage) })
+        #expect(once.regulator.contains { n, w in bits(w.storage) != bits(skipped.regulator[n]!.storage) })
     }
 }

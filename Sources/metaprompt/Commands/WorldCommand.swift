@@ -64,6 +64,12 @@ struct WorldCommand: Command {
     @OptionGroup var seeding: SeedOption
     @OptionGroup var communication: CommunicationOptions
     @Option(help: "generate: pretraining image-caption pairs", in: 1...10_000_000) var pairs: Int = WorldConfiguration().pretrainingPairs
+    @Option(valueName: "N", help: "generate: downstream train images per class (the few-shot pool the seeds sample from)", in: 0...100_000)
+    var trainPerClass: Int = WorldConfiguration().trainPerClass
+    @Option(valueName: "N", help: "generate: downstream validation images per class", in: 0...100_000)
+    var valPerClass: Int = WorldConfiguration().validationPerClass
+    @Option(valueName: "N", help: "generate: downstream test images per class", in: 0...100_000)
+    var testPerClass: Int = WorldConfiguration().testPerClass
     @Option(valueName: "DEG", help: "generate: the downstream shift's hue rotation in degrees")
     var hueRotation: Double = WorldConfiguration().downstream.hueRotation
     @Option(help: "pretrain: optimiser steps", in: 1...10_000_000) var steps: Int = 1000
@@ -105,6 +111,9 @@ struct WorldCommand: Command {
         case .generate:
             var configuration = WorldConfiguration()
             configuration.pretrainingPairs = pairs
+            configuration.trainPerClass = trainPerClass
+            configuration.validationPerClass = valPerClass
+            configuration.testPerClass = testPerClass
             configuration.downstream.hueRotation = hueRotation
             let summary = try WorldWriter.write(to: output, configuration: configuration, seed: seed)
             print("world \(seed): \(summary.downstreamImages) downstream images (\(summary.splitFile)), \(summary.pretrainingImages) pretraining pairs (\(summary.pairsFile))")

@@ -4,11 +4,12 @@ import Testing
 @testable import World
 
 @Suite struct WorldWriterTests {
-    /// A small world: the default 16 train images per class (the loader samples 16 shots),
+    /// A small world: 16 train images per class (the loader samples 16 shots: all of them),
     /// 1 val and 2 test images per class, 30 pretraining pairs; 16-pixel images without
     /// supersampling keep it fast in debug builds (what is tested does not depend on either).
     static let small: WorldConfiguration = {
         var configuration = WorldConfiguration()
+        configuration.trainPerClass = 16
         configuration.validationPerClass = 1
         configuration.testPerClass = 2
         configuration.pretrainingPairs = 30
@@ -82,6 +83,38 @@ import Testing
             #expect(FileManager.default.contents(atPath: first.path + "/" + relative)
                     != FileManager.default.contents(atPath: other.path + "/" + relative), "\(relative)")
         }
+    }
+
+    /// The default world's train pool is larger than the demo's 16 shots, so every seed trains
+    /// on its own draw (Dassl's sampler under CoOp's seeding, as `train` loads it): seeds 1–5
+    /// give five different lists of 16 distinct pool images per class, two seeds share about
+    /// a quarter of a class's shots, and the five together cover most of the pool.
+    @Test func seedsDrawDifferentShotsFromTheDefaultPool() throws {
+        var configuration = WorldConfiguration()
+        #expect(configuration.trainPerClass == 64)
+        (configuration.validationPerClass, configuration.testPerClass, configuration.pretrainingPairs) = (1, 1, 0)
+        (configuration.imageSize, configuration.supersampling) = (8, 1)
+        let directory = try TemporaryDirectory()
+        let (splitFile, imageRoot, _) = try WorldWriter.writeDownstream(to: directory.path, configuration: configuration, seed: 1)
+        let source = DatasetSource.custom(splitFile: splitFile, imageRoot: imageRoot)
+        let pool = Set(try source.readSplits().train.map(\.path))
+        let lists = try (1...5).map { seed in try source.load(shots: 16, seed: seed, subset: .base).splits.train }
+        var perClass: [[Int: Set<String>]] = []
+        for list in lists {
+            #expect(list.count == 24 * 16 && Set(list.map(\.path)).count == 24 * 16 && list.allSatisfy { pool.contains($0.path) })
+            perClass.append(Dictionary(grouping: list, by: \.label).mapValues { Set($0.map(\.path)) })
+            #expect(perClass.last!.count == 24 && perClass.last!.values.allSatisfy { $0.count == 16 })
+        }
+        for a in 0..<5 {
+            for b in (a + 1)..<5 {
+                // Expected overlap of two independent 16-of-64 draws: 16·16/64 = 4 per class.
+                let shared = perClass[a].keys.reduce(0) { $0 + perClass[a][$1]!.intersection(perClass[b][$1]!).count }
+                #expect(Double(shared) / 24 < 8, "seeds \(a + 1) and \(b + 1) share \(shared) of 384 shots")
+            }
+        }
+        // Five independent draws cover 64·(1 − (48/64)^5) ≈ 49 of a class's 64 images on average.
+        let covered = perClass[0].keys.map { label in perClass.reduce(Set<String>()) { $0.union($1[label]!) }.count }
+        #expect(Double(covered.reduce(0, +)) / 24 > 40, "\(covered)")
     }
 
     @Test func paddingWidensForLargeCounts() {

@@ -17,9 +17,11 @@ struct WorldCommand: Command {
         summary: "generate the built-in synthetic world; pretrain a tiny CLIP on it; compare the methods on it",
         discussion: """
             generate  writes DIR/world (downstream dataset in the Dassl layout: 48 colour × shape
-                      classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 16 train,
-                      4 val, 20 test images per class, split_zhou_World.json) and DIR/pretrain
-                      (N image-caption pairs, pairs.tsv; default 4000) from the seed (default 1).
+                      classes, base = red/yellow/green/blue, new = orange/cyan/purple/pink, 64 train
+                      (the pool each seed samples its shots from), 4 val, 100 test images per
+                      class, split_zhou_World.json; --train/val/test-per-class change them) and
+                      DIR/pretrain (N image-caption pairs, pairs.tsv; default 4000) from the seed
+                      (default 1).
                       --hue-rotation sets the downstream shift's hue rotation (default 30°).
             pretrain  trains a tiny CLIP from scratch (both towers 128 wide, 4 layers, patch 8,
                       projection 64) contrastively on freshly drawn pretraining-domain pairs
@@ -34,8 +36,8 @@ struct WorldCommand: Command {
                       to E: 0.75·E and 0.05·E), prometar, prometar_lr_ratio0 (the
                       control: ProMetaR with no meta-gradient), gram_coop and gram_ivlp (GRAM
                       meta-trained on the caption pairs for --gram-steps steps, default 100, then
-                      initialising and regulating coop / ivlp); each for every seed (default 1,2,3),
-                      16 shots, batch 4, E epochs (default 10). Settings for the tiny model: prompt
+                      initialising and regulating coop / ivlp); each for every seed (default
+                      1,2,3,4,5), 16 shots, batch 4, E epochs (default 4). Settings for the tiny model: prompt
                       lr LR (default 0.01, the PyTorch prototype's; GRAM's inner lr too), regulator lr LR/10, adapt_lr =
                       lr_ratio = 5e-4, 4+4 tokens, depth 3+3 of 4 layers (the paper's 9 of 12), CoOp
                       4 tokens from "a photo of a"; the text regulariser averages the world's own
@@ -79,8 +81,8 @@ struct WorldCommand: Command {
     @Option(valueName: "LR", help: "pretrain: peak learning rate") var lr: Double = WorldCommand.pretraining.learningRate
     @Option(valueName: "DIR", help: "compare: the generated world (required)") var world: String?
     @Option(valueName: "DIR", help: "compare: the pretrained model (required)") var model: String?
-    @Option(valueName: "1,2,3", help: "compare: the seeds of every method") var seeds: CommaSeparated<Int> = [1, 2, 3]
-    @Option(valueName: "E", help: "compare: epochs of every trained method", in: 1...100_000) var epochs: Int = 10
+    @Option(valueName: "1,2,3", help: "compare: the seeds of every method") var seeds: CommaSeparated<Int> = [1, 2, 3, 4, 5]
+    @Option(valueName: "E", help: "compare: epochs of every trained method", in: 1...100_000) var epochs: Int = 4
     @Option(help: "compare: GRAM's meta-steps", in: 1...100_000_000) var gramSteps: Int = 100
     @Option(valueName: "m1,m2,...", help: "compare: only these of the comparison's methods") var methods: CommaSeparated<String>?
     @Option(help: "compare: area fraction range of the random resized crop") var cropScale = CropScale(1.0...1.0)
@@ -156,18 +158,18 @@ struct WorldCommand: Command {
                                ("ctx_init", .string("a photo of a"))] + gramShared)
         let gramIVLP = object(deep + gramShared)
         // Costs: seconds per run measured under mpirun -np 2 on 2 cores (release build, default
-        // settings, 1500-step model; `OUT=… deploy/run.sh`, 2026-12-05; promptsrc: ivlp_reg's work
-        // plus a B×C softmax, not measured); only the balance of the ranks depends on them.
+        // settings, 4 epochs, 100 test images per class, 2026-12-07); only the balance of the
+        // ranks depends on them.
         let table: [(String, (Int) -> SweepRun.Kind, Double)] = [
             ("zeroshot", { _ in .zeroShot(template: EvaluationPrompts.defaultTemplate) }, 1),
-            ("coop", { _ in .train(method: "coop", config: coop) }, 8),
-            ("ivlp", { _ in .train(method: "ivlp", config: ivlp) }, 11),
+            ("coop", { _ in .train(method: "coop", config: coop) }, 9),
+            ("ivlp", { _ in .train(method: "ivlp", config: ivlp) }, 10),
             ("ivlp_reg", { _ in .train(method: "ivlp", config: ivlpReg) }, 13),
             ("promptsrc", { _ in .train(method: "promptsrc", config: promptsrc) }, 13),
-            ("prometar", { _ in .train(method: "prometar", config: prometar) }, 68),
-            ("prometar_lr_ratio0", { _ in .train(method: "prometar", config: control) }, 68),
-            ("gram_coop", { _ in .gramThenTrain(gram: gramCoop, method: "coop", config: coop) }, 14),
-            ("gram_ivlp", { _ in .gramThenTrain(gram: gramIVLP, method: "ivlp", config: ivlp) }, 19),
+            ("prometar", { _ in .train(method: "prometar", config: prometar) }, 55),
+            ("prometar_lr_ratio0", { _ in .train(method: "prometar", config: control) }, 18),
+            ("gram_coop", { _ in .gramThenTrain(gram: gramCoop, method: "coop", config: coop) }, 17),
+            ("gram_ivlp", { _ in .gramThenTrain(gram: gramIVLP, method: "ivlp", config: ivlp) }, 25),
         ]
         return table.map { name, kind, cost in
             (name, seeds.map { SweepRun(name: name, seed: $0, kind: kind($0), cost: cost, dataset: dataset, config: "ep\(epochs)_batch4") })

@@ -53,11 +53,22 @@ public struct RunReport {
         public static func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
     }
 
+    /// One line of a run's metrics.jsonl: its step, epoch (runs that have epochs) and the
+    /// finite losses (`loss.*`).
+    public struct LoggedStep: Equatable {
+        public var step: Int
+        public var epoch: Int?
+        public var losses: [String: Double]
+    }
+
     public var rows: [Row]
-    /// Per row, the metrics.jsonl of its first seed: (step, loss) series by loss name.
-    public var curves: [String: [String: [(Int, Double)]]]
+    /// Per row, the logged steps of each seed (in ``Row/seedFolders`` order; empty for a seed
+    /// without metrics.jsonl).
+    public var logged: [String: [[LoggedStep]]]
     /// The spread the table, JSON `std` and chart whiskers use.
     public var spread = Spread.sampleStd
+    /// The chart's title.
+    public var title = "Base-to-new accuracy"
 
     /// Reads every run under `root/train_base` with its `root/test_new` twin; methods in
     /// `order` first, then the rest alphabetically.
@@ -82,7 +93,7 @@ public struct RunReport {
             }
         }
         let manyDatasets = Set(groups.map { "\($0.dataset)/\($0.shots)" }).count > 1
-        var rows: [Row] = [], curves: [String: [String: [(Int, Double)]]] = [:]
+        var rows: [Row] = [], logged: [String: [[LoggedStep]]] = [:]
         for g in groups {
             let relative = "\(g.dataset)/\(g.shots)/\(g.method)/\(g.config)"
             let manyConfigs = groups.filter { $0.dataset == g.dataset && $0.shots == g.shots && $0.method == g.method }.count > 1
@@ -94,16 +105,15 @@ public struct RunReport {
                 row.base.append(try EvaluationRecord.accuracy(inFile: basePath, subset: .base))
                 row.new.append(try EvaluationRecord.accuracy(inFile: newPath, subset: .new))
                 row.seedFolders.append(seed)
-                if curves[name] == nil, let metrics = try? String(contentsOfFile: "\(trainBase)/\(relative)/\(seed)/metrics.jsonl", encoding: .utf8) {
-                    curves[name] = Self.series(metrics)
-                }
+                let metrics = try? String(contentsOfFile: "\(trainBase)/\(relative)/\(seed)/metrics.jsonl", encoding: .utf8)
+                logged[name, default: []].append(metrics.map(Self.loggedSteps) ?? [])
             }
             if row.seeds > 0 { rows.append(row) }
         }
         var listed: [Row] = []
         for m in order { listed += rows.filter { $0.method == m && !listed.contains($0) } }  // first mention wins
         self.rows = listed + rows.filter { r in !listed.contains(r) }.sorted { $0.method < $1.method }
-        self.curves = curves
+        self.logged = logged
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -114,15 +124,15 @@ public struct RunReport {
     /// Mean and the chosen spread of `v`.
     func stats(_ v: [Double]) -> (mean: Double, std: Double) { (Row.mean(v), spread.of(v)) }
 
-    static func series(_ jsonl: String) -> [String: [(Int, Double)]] {
-        var out: [String: [(Int, Double)]] = [:]
-        for line in jsonl.split(separator: "\n") {
-            guard let json = try? JSONValue(parsing: String(line)), let object = json.objectValue, let step = json["step"]?.intValue else { continue }
+    static func loggedSteps(_ jsonl: String) -> [LoggedStep] {
+        jsonl.split(separator: "\n").compactMap { line in
+            guard let json = try? JSONValue(parsing: String(line)), let object = json.objectValue, let step = json["step"]?.intValue else { return nil }
+            var losses: [String: Double] = [:]
             for (key, value) in object where key.hasPrefix("loss.") {
-                if let v = value.doubleValue, v.isFinite { out[key, default: []].append((step, v)) }
+                if let v = value.doubleValue, v.isFinite { losses[key] = v }
             }
+            return LoggedStep(step: step, epoch: json["epoch"]?.intValue, losses: losses)
         }
-        return out
     }
 
     /// The table: method, seeds, base, new, HM as mean ± spread (%), the spread named in the
@@ -152,7 +162,8 @@ public struct RunReport {
 
     /// The paired differences of `pairs` (method, baseline) as a table: points, the mean over
     /// common seeds and its 95 % t-interval, `*` where the interval excludes zero; pairs with a
-    /// missing row are left out.
+    /// missing row are left out. The last lines name, per column, the differences whose
+    /// interval excludes zero.
     public func pairedTable(_ pairs: [(method: String, baseline: String)]) -> String {
         let found = pairs.compactMap { p in paired(p.method, minus: p.baseline).map { (p, $0) } }
         let width = max(24, found.map { "\($0.0.method) − \($0.0.baseline)".count + 2 }.max() ?? 0)
@@ -162,6 +173,13 @@ public struct RunReport {
         for (p, d) in found {
             lines.append("\(p.method) − \(p.baseline)".padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%5d  ", d.seeds.count)
                          + cell(d.base) + cell(d.new) + cell(d.harmonicMean))
+        }
+        let columns: [(String, (PairedDifference, PairedDifference, PairedDifference) -> PairedDifference)] =
+            [("base", { b, _, _ in b }), ("new", { _, n, _ in n }), ("HM", { _, _, h in h })]
+        lines.append("distinguishable from 0 at 95 % (the interval excludes 0):")
+        for (name, pick) in columns {
+            let named = found.filter { pick($0.1.base, $0.1.new, $0.1.harmonicMean).isDistinguishableFromZero }.map { "\($0.0.method) − \($0.0.baseline)" }
+            lines.append("  \(name): " + (named.isEmpty ? "none" : named.joined(separator: ", ")))
         }
         return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
@@ -179,59 +197,6 @@ public struct RunReport {
                 ("seeds", .int(Int64(r.seeds))), ("base", entry(r.base)), ("new", entry(r.new)), ("harmonic_mean", entry(r.harmonicMean)),
             ])))
         }))
-    }
-
-    /// Grouped bars (base, new, HM per method) with ±1 std whiskers.
-    public var chartSVG: String {
-        let width = 140 * max(rows.count, 1) + 80, height = 360, top = 30, bottom = 300
-        let colours = ["#4C72B0", "#DD8452", "#55A868"]
-        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"]
-        func y(_ v: Double) -> Double { Double(bottom) - (Double(bottom - top) * min(max(v, 0), 100) / 100) }
-        for tick in stride(from: 0, through: 100, by: 20) {
-            svg.append("<line x1=\"50\" x2=\"\(width - 10)\" y1=\"\(y(Double(tick)))\" y2=\"\(y(Double(tick)))\" stroke=\"#ddd\"/>")
-            svg.append("<text x=\"45\" y=\"\(y(Double(tick)) + 4)\" text-anchor=\"end\">\(tick)%</text>")
-        }
-        for (i, r) in rows.enumerated() {
-            let x0 = 60 + 140 * i
-            for (j, s) in [r.base, r.new, r.harmonicMean].map(stats).enumerated() {
-                let x = x0 + 10 + 38 * j
-                svg.append(String(format: "<rect x=\"%d\" y=\"%.1f\" width=\"34\" height=\"%.1f\" fill=\"%@\"/>", x, y(s.mean), Double(bottom) - y(s.mean), colours[j]))
-                svg.append(String(format: "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", x + 17, x + 17, y(s.mean + s.std), y(s.mean - s.std)))
-            }
-            svg.append("<text x=\"\(x0 + 67)\" y=\"\(bottom + 18)\" text-anchor=\"middle\">\(Self.escaped(r.method))</text>")
-        }
-        for (j, name) in ["base", "new", "HM"].enumerated() {
-            svg.append("<rect x=\"\(60 + 70 * j)\" y=\"\(height - 30)\" width=\"12\" height=\"12\" fill=\"\(colours[j])\"/><text x=\"\(76 + 70 * j)\" y=\"\(height - 20)\">\(name)</text>")
-        }
-        svg.append("<text x=\"270\" y=\"\(height - 20)\">whiskers: ± \(Self.escaped(spread.rawValue)) over seeds</text>")
-        svg.append("</svg>")
-        return svg.joined(separator: "\n") + "\n"
-    }
-
-    /// One panel per method: its first seed's loss curves against the step.
-    public var curvesSVG: String {
-        let methods = rows.map(\.method).filter { curves[$0] != nil }
-        let panelW = 320, panelH = 200, width = panelW * max(methods.count, 1) + 20, height = panelH + 60
-        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"]
-        let palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
-        for (i, method) in methods.enumerated() {
-            let series = curves[method]!
-            let x0 = 10 + panelW * i, y0 = 30
-            let steps = series.values.flatMap { $0.map(\.0) }, values = series.values.flatMap { $0.map(\.1) }
-            guard let maxStep = steps.max(), let maxValue = values.max(), maxStep > 0, maxValue > 0 else { continue }
-            svg.append("<text x=\"\(x0 + 10)\" y=\"20\">\(Self.escaped(method))</text>")
-            svg.append("<rect x=\"\(x0 + 10)\" y=\"\(y0)\" width=\"\(panelW - 30)\" height=\"\(panelH - 20)\" fill=\"none\" stroke=\"#ccc\"/>")
-            for (k, name) in series.keys.sorted().enumerated() {
-                let points = series[name]!.map { String(format: "%.1f,%.1f", Double(x0 + 10) + Double(panelW - 30) * Double($0.0) / Double(maxStep),
-                                                        Double(y0 + panelH - 20) - Double(panelH - 20) * $0.1 / maxValue) }
-                svg.append("<polyline fill=\"none\" stroke=\"\(palette[k % palette.count])\" points=\"\(points.joined(separator: " "))\"/>")
-                svg.append("<text x=\"\(x0 + 14)\" y=\"\(y0 + panelH + 2 + 12 * (k / 3))\" dx=\"\(100 * (k % 3))\" fill=\"\(palette[k % palette.count])\">\(Self.escaped(name))</text>")
-            }
-        }
-        svg.append("</svg>")
-        return svg.joined(separator: "\n") + "\n"
     }
 
     /// `s` with `&`, `<`, `>` escaped for SVG text.

@@ -60,6 +60,8 @@ import Foundation
         #expect(abs(p.harmonicMean.mean - ((hm(80, 70) - hm(78, 69)) + (hm(82, 74) - hm(81, 70))) / 2) < 1e-12)
         #expect(report.paired("a", minus: "c") == nil)
         let table = report.pairedTable([("a", "b"), ("a", "c")]).split(separator: "\n")
-        #expect(table.count == 3 && table[2].hasPrefix("a − b") && table[2].contains("    2  +1.50 ["), "\(table)")
+        #expect(table.count == 7 && table[2].hasPrefix("a − b") && table[2].contains("    2  +1.50 ["), "\(table)")
+        // base: d = 2, 1: 1.5 ± 12.71·0.71/√2 = [−4.85, +7.85]; nothing excludes 0.
+        #expect(table[3...] == ["distinguishable from 0 at 95 % (the interval excludes 0):", "  base: none", "  new: none", "  HM: none"], "\(table)")
     }
 }

@@ -38,6 +38,8 @@ struct ReportCommand: Command {
     @Option(valueName: "A:B", help: "also A − B paired by seed with its 95 % t-interval (repeatable), e.g. --paired prometar:ivlp")
     var paired: [String]
 
+    @Option(valueName: "TEXT", help: "the title of chart.svg") var title: String = "Base-to-new accuracy"
+
     func validate() throws {
         if $std.isGiven && ci95 { throw UsageError("give at most one of --std and --ci95") }
         for p in paired where p.split(separator: ":", omittingEmptySubsequences: false).count != 2 || p.hasPrefix(":") || p.hasSuffix(":") {
@@ -49,6 +51,7 @@ struct ReportCommand: Command {
         let spread: RunReport.Spread = ci95 ? .ci95 : std == .population ? .populationStd : .sampleStd
         var report = try RunReport(root: runs, order: order.elements)
         report.spread = spread
+        report.title = title
         print(report.table)
         let pairs = paired.map { p in (method: String(p.split(separator: ":")[0]), baseline: String(p.split(separator: ":")[1])) }
         for p in pairs where report.paired(p.method, minus: p.baseline) == nil {

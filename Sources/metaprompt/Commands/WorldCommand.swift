@@ -217,7 +217,8 @@ struct WorldCommand: Command {
             }
             try sweep.run(communicator: communicator) { print($0); fflush(nil) }
             if communicator.rank == 0 {
-                let report = try RunReport(root: output, order: methods.map(\.name))
+                var report = try RunReport(root: output, order: methods.map(\.name))
+                report.title = "Demo world, base-to-new: accuracy after \(epochs) epoch\(epochs == 1 ? "" : "s") on \(sweep.shots) shots per base class"
                 print(report.table)
                 let paired = report.pairedTable(Self.comparisonPairs.filter { p in methods.contains { $0.name == p.method } })
                 print("\n" + paired)

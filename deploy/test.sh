@@ -9,7 +9,11 @@ ensure_packages
 swift build --build-tests
 # One BLAS thread: tests in one process compare bits across calls, OpenBLAS's bits depend on
 # its thread count, and tests that run ranks as threads set that count process-wide.
-OPENBLAS_NUM_THREADS=1 swift test --skip-build
+# The tests' temporary files (theirs, their subprocesses' and Open MPI's session directories)
+# go to one directory that is removed afterwards, whether the tests pass or not.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/metaprompt-tests.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+TMPDIR="$scratch" OPENBLAS_NUM_THREADS=1 swift test --skip-build
 
 # MPI smoke run: two real ranks must agree with one rank byte for byte.
 echo "MPI smoke run: demo with 1 and 2 ranks"

@@ -50,7 +50,9 @@ public struct SweepRun: Sendable {
         /// `metaprompt train --method <method> --config <config>`.
         case train(method: String, config: JSONValue)
         /// GRAM meta-training on the caption pairs with `gram` (its prompt shapes those of
-        /// the downstream run), then `train --init` from its output.
+        /// the downstream run) in the run's `gram/` directory, then `train --init` from its
+        /// output. The pairs' features are computed once for all such runs, over every rank,
+        /// in ``Sweep/featuresPath``.
         case gramThenTrain(gram: JSONValue, method: String, config: JSONValue)
         /// `train --init` from the sweep's GRAM meta-training `gram` of the same seed
         /// (``Sweep/gramRuns``), shared by every data set.
@@ -221,6 +223,8 @@ public struct Sweep {
         do {
             if !gramRuns.isEmpty {
                 try prepareGRAM(communicator: communicator, group: group, index: index, ranks: ranks, progress: progress)
+            } else if runs.contains(where: { if case .gramThenTrain = $0.kind { true } else { false } }) {
+                try preparePairFeatures(communicator: communicator, progress: progress)
             }
             for (k, i) in mine.enumerated() {
                 var signal = [Float(Preemption.received ?? 0)]
@@ -251,10 +255,7 @@ public struct Sweep {
     /// a barrier so that no run starts before every meta-training is done.
     func prepareGRAM(communicator: any Communicator, group: any Communicator, index: Int, ranks: String, progress: (String) -> Void) throws {
         guard let pairsFile else { throw TrainingError("\(gramRuns[0].name): GRAM runs need image-caption pairs") }
-        if communicator.rank == 0 { try FileManager.default.createDirectory(atPath: gramRoot, withIntermediateDirectories: true) }
-        try communicator.barrier()
-        _ = try PairFeatures.prepare(pairs: try PairIndex(path: pairsFile), bundle: try CLIPBundle(directory: modelDirectory), modelDirectory: modelDirectory,
-                                     path: featuresPath, communicator: communicator, say: { if communicator.rank == 0 { progress($0) } })
+        try preparePairFeatures(communicator: communicator, progress: progress)
         let mine = Self.assignment(costs: gramRuns.map(\.cost), ranks: communicator.size / ranksPerRun)[index]
         let clock = ContinuousClock()
         for (k, i) in mine.enumerated() {
@@ -294,6 +295,16 @@ public struct Sweep {
 
     /// The pairs' feature file every GRAM meta-training of the sweep reads.
     public var featuresPath: String { gramRoot + "/features.safetensors" }
+
+    /// The pairs' frozen features in ``featuresPath``, computed once over every rank of the
+    /// job (kept when they are there for the same pairs and model). Collective.
+    func preparePairFeatures(communicator: any Communicator, progress: (String) -> Void) throws {
+        guard let pairsFile else { throw TrainingError("GRAM runs need image-caption pairs") }
+        if communicator.rank == 0 { try FileManager.default.createDirectory(atPath: gramRoot, withIntermediateDirectories: true) }
+        try communicator.barrier()
+        _ = try PairFeatures.prepare(pairs: try PairIndex(path: pairsFile), bundle: try CLIPBundle(directory: modelDirectory), modelDirectory: modelDirectory,
+                                     path: featuresPath, communicator: communicator, say: { if communicator.rank == 0 { progress($0) } })
+    }
 
     /// Performs `run` over `group` unless its results are already there for the same
     /// configuration, then each target's evaluation likewise. The group's rank 0 decides and
@@ -359,7 +370,8 @@ public struct Sweep {
                         communicator: group).run()
         case .gramThenTrain(let gram, let method, let config):
             guard let pairsFile else { throw TrainingError("\(run.name): GRAM runs need image-caption pairs") }
-            let options = try gramOptions(pairsFile: pairsFile, seed: run.seed, config: gram, name: run.name, directory: dir + "/gram", resume: resume)
+            var options = try gramOptions(pairsFile: pairsFile, seed: run.seed, config: gram, name: run.name, directory: dir + "/gram", resume: resume)
+            options.featuresFile = featuresPath  // computed before the runs (``preparePairFeatures``)
             try GRAMTrainer(options: options, communicator: group).run()
             try Trainer(options: try trainingOptions(run, method: method, config: config, directory: dir, initialisation: dir + "/gram/prompts.safetensors",
                                                      resume: resume),

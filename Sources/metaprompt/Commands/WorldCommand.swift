@@ -206,6 +206,7 @@ struct WorldCommand: Command {
         sweep.gramSteps = gramSteps
         sweep.cropScale = cropScale.range
         sweep.ranksPerRun = ranksPerRun
+        sweep.gramRoot = output + "/gram"
         let ranksPerRun = self.ranksPerRun
         try launch(communication) { communicator in
             // Every rank finds this before any collective, so the job ends cleanly with 64.

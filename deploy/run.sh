@@ -51,7 +51,10 @@ phase() {
 
 phase "0/3 installing what is missing, building in release" build
 ensure_packages
-swift build -c release --product metaprompt
+# SwiftPM leaves temporary directories behind: give it one, removed after the build.
+build_tmp=$(mktemp -d "${TMPDIR:-/tmp}/metaprompt-build.XXXXXX")
+TMPDIR="$build_tmp" swift build -c release --product metaprompt
+rm -rf "$build_tmp"
 bin=.build/release/metaprompt
 mapfile -t extra < <(mpirun_args)
 launch=(mpirun "${extra[@]}" --oversubscribe --bind-to core:overload-allowed -np "$NP")

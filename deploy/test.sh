@@ -6,13 +6,14 @@ cd "$(dirname "$0")/.."
 source deploy/common.sh
 
 ensure_packages
-swift build --build-tests
-# One BLAS thread: tests in one process compare bits across calls, OpenBLAS's bits depend on
-# its thread count, and tests that run ranks as threads set that count process-wide.
-# The tests' temporary files (theirs, their subprocesses' and Open MPI's session directories)
-# go to one directory that is removed afterwards, whether the tests pass or not.
+# The build's and the tests' temporary files (SwiftPM's, the tests', their subprocesses' and
+# Open MPI's session directories) go to one directory that is removed afterwards, whether the
+# tests pass or not.
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/metaprompt-tests.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+TMPDIR="$scratch" swift build --build-tests
+# One BLAS thread: tests in one process compare bits across calls, OpenBLAS's bits depend on
+# its thread count, and tests that run ranks as threads set that count process-wide.
 TMPDIR="$scratch" OPENBLAS_NUM_THREADS=1 swift test --skip-build
 
 # MPI smoke run: two real ranks must agree with one rank byte for byte.

@@ -5,7 +5,8 @@ import Foundation
 /// mean.
 extension RunReport {
     static let accuracyColours = ["#4C72B0", "#DD8452", "#55A868"]
-    static let methodColours = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD"]
+    /// One colour per method, in order (the sweep's chart uses them too).
+    public static let methodColours = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD"]
 
     /// "5 seeds" when every row has 5, "1–5 seeds" otherwise.
     var seedsPhrase: String {

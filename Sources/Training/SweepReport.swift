@@ -78,22 +78,14 @@ public struct SweepReport: Sendable {
         self.datasets = datasets
     }
 
-    static func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-
-    static func sampleStd(_ v: [Double]) -> Double {
-        guard v.count > 1 else { return 0 }
-        let m = mean(v)
-        return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
-    }
-
     /// A method's average over the data sets outside the sources, from each data set's means:
     /// (base or accuracy, new, HM of the two means, data sets). Nil when it has none.
     public func average(of method: String) -> (base: Double, new: Double?, harmonicMean: Double?, datasets: Int)? {
         let counted = rows.filter { $0.method == method && !$0.isSource }
         guard !counted.isEmpty else { return nil }
-        let base = Self.mean(counted.map { Self.mean($0.base) })
+        let base = RunReport.Row.mean(counted.map { RunReport.Row.mean($0.base) })
         guard setting == .base2new else { return (base, nil, nil, counted.count) }
-        let new = Self.mean(counted.map { Self.mean($0.new) })
+        let new = RunReport.Row.mean(counted.map { RunReport.Row.mean($0.new) })
         return (base, new, EvaluationSummary.harmonicMean(base: base, new: new), counted.count)
     }
 
@@ -116,9 +108,9 @@ public struct SweepReport: Sendable {
             for dataset in datasets {
                 for method in methods {
                     guard let r = row(dataset, method) else { continue }
-                    let b = Self.mean(r.base), n = Self.mean(r.new)
-                    lines.append(pad(dataset, name) + pad(method, width) + String(format: "%5d  %6.2f ± %5.2f  %6.2f ± %5.2f  %6.2f", r.seeds, b, Self.sampleStd(r.base),
-                                                                                       n, Self.sampleStd(r.new), EvaluationSummary.harmonicMean(base: b, new: n)))
+                    let b = RunReport.Row.mean(r.base), n = RunReport.Row.mean(r.new)
+                    lines.append(pad(dataset, name) + pad(method, width) + String(format: "%5d  %6.2f ± %5.2f  %6.2f ± %5.2f  %6.2f", r.seeds, b, RunReport.Spread.sampleStd.of(r.base),
+                                                                                       n, RunReport.Spread.sampleStd.of(r.new), EvaluationSummary.harmonicMean(base: b, new: n)))
                 }
             }
             return lines.joined(separator: "\n")
@@ -128,7 +120,7 @@ public struct SweepReport: Sendable {
         lines.append("\(what), accuracy (%) on all classes: mean ± sample std over seeds (n); average: over the \(setting == .fewShot ? "data sets" : "targets, not the source")")
         lines.append(pad("dataset", name) + methods.map { pad($0, width) }.joined())
         func cells(_ dataset: String) -> String {
-            methods.map { m in pad(row(dataset, m).map { String(format: "%6.2f ± %5.2f (%d)", Self.mean($0.base), Self.sampleStd($0.base), $0.seeds) } ?? "-", width) }.joined()
+            methods.map { m in pad(row(dataset, m).map { String(format: "%6.2f ± %5.2f (%d)", RunReport.Row.mean($0.base), RunReport.Spread.sampleStd.of($0.base), $0.seeds) } ?? "-", width) }.joined()
         }
         for dataset in datasets where rows.contains(where: { $0.dataset == dataset && $0.isSource }) { lines.append(pad("\(dataset) (source)", name) + cells(dataset)) }
         let averaged = methods.compactMap { average(of: $0)?.datasets }.max() ?? 0
@@ -145,14 +137,14 @@ public struct SweepReport: Sendable {
         if setting == .base2new {
             lines.append("dataset,method,seeds,base,base_std,new,new_std,hm")
             for r in rows {
-                let b = Self.mean(r.base), n = Self.mean(r.new)
-                lines.append([r.dataset, r.method, String(r.seeds), f(b), f(Self.sampleStd(r.base)), f(n), f(Self.sampleStd(r.new)),
+                let b = RunReport.Row.mean(r.base), n = RunReport.Row.mean(r.new)
+                lines.append([r.dataset, r.method, String(r.seeds), f(b), f(RunReport.Spread.sampleStd.of(r.base)), f(n), f(RunReport.Spread.sampleStd.of(r.new)),
                               f(EvaluationSummary.harmonicMean(base: b, new: n))].joined(separator: ","))
             }
             for m in methods { if let a = average(of: m) { lines.append(["average", m, "", f(a.base), "", f(a.new!), "", f(a.harmonicMean!)].joined(separator: ",")) } }
         } else {
             lines.append("dataset,method,seeds,accuracy,accuracy_std,source")
-            for r in rows { lines.append([r.dataset, r.method, String(r.seeds), f(Self.mean(r.base)), f(Self.sampleStd(r.base)), r.isSource ? "1" : "0"].joined(separator: ",")) }
+            for r in rows { lines.append([r.dataset, r.method, String(r.seeds), f(RunReport.Row.mean(r.base)), f(RunReport.Spread.sampleStd.of(r.base)), r.isSource ? "1" : "0"].joined(separator: ",")) }
             for m in methods { if let a = average(of: m) { lines.append(["average", m, "", f(a.base), "", "0"].joined(separator: ",")) } }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -161,13 +153,13 @@ public struct SweepReport: Sendable {
     /// The same numbers as ``csv``, with the per-seed values.
     public var json: JSONValue {
         func entry(_ v: [Double]) -> JSONValue {
-            .object(JSONObject([("mean", .double(Self.mean(v))), ("sample_std", .double(Self.sampleStd(v))), ("values", .array(v.map { .double($0) }))]))
+            .object(JSONObject([("mean", .double(RunReport.Row.mean(v))), ("sample_std", .double(RunReport.Spread.sampleStd.of(v))), ("values", .array(v.map { .double($0) }))]))
         }
         let rowValues: [JSONValue] = rows.map { r in
             var fields: [(String, JSONValue)] = [("dataset", .string(r.dataset)), ("method", .string(r.method)), ("seeds", .int(Int64(r.seeds)))]
             if setting == .base2new {
                 fields += [("base", entry(r.base)), ("new", entry(r.new)),
-                           ("harmonic_mean", .double(EvaluationSummary.harmonicMean(base: Self.mean(r.base), new: Self.mean(r.new))))]
+                           ("harmonic_mean", .double(EvaluationSummary.harmonicMean(base: RunReport.Row.mean(r.base), new: RunReport.Row.mean(r.new))))]
             } else {
                 fields += [("accuracy", entry(r.base)), ("source", .bool(r.isSource))]
             }
@@ -193,7 +185,7 @@ public struct SweepReport: Sendable {
         let barWidth = 18, groupWidth = max(100, barWidth * max(methods.count, 1) + 24)
         let left = 60, top = 50, bottom = 330, height = 420
         let width = max(left + groupWidth * groups.count + 20, left + 130 * methods.count + 20, 640)
-        let palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD"]
+        let palette = RunReport.methodColours
         let metric = setting == .base2new ? "HM of base and new accuracy (%)" : "accuracy on all classes (%)"
         func y(_ v: Double) -> Double { Double(bottom) - Double(bottom - top) * min(max(v, 0), 100) / 100 }
         var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">",
@@ -213,8 +205,8 @@ public struct SweepReport: Sendable {
                     value = setting == .base2new ? a?.harmonicMean : a?.base
                     spread = 0
                 } else if let r = row(dataset, method) {
-                    value = setting == .base2new ? EvaluationSummary.harmonicMean(base: Self.mean(r.base), new: Self.mean(r.new)) : Self.mean(r.base)
-                    spread = Self.sampleStd(setting == .base2new ? r.perSeedHarmonicMean : r.base)
+                    value = setting == .base2new ? EvaluationSummary.harmonicMean(base: RunReport.Row.mean(r.base), new: RunReport.Row.mean(r.new)) : RunReport.Row.mean(r.base)
+                    spread = RunReport.Spread.sampleStd.of(setting == .base2new ? r.perSeedHarmonicMean : r.base)
                 } else {
                     (value, spread) = (nil, 0)
                 }

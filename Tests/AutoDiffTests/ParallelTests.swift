@@ -41,14 +41,21 @@ import Testing
         Parallel.minimumWork = 0
         for threads in [2, 3, 5] {
             BLAS.setThreadCount(threads)
-            let splitBefore = Parallel.splitJobs
-            let many = Self.block()
-            #expect(Parallel.splitJobs > splitBefore + 100, "\(threads) threads: the work was not split")
-            #expect(Parallel.threadCount == threads)
-            for (i, (a, b)) in zip(one, many).enumerated() {
-                let differing = zip(a, b).filter { $0.0.bitPattern != $0.1.bitPattern }.count
-                #expect(differing == 0 && a.count == b.count, "\(threads) threads: output \(i) differs in \(differing) of \(a.count) values")
+            // Tests of other suites run in this process at the same time, and a kernel that finds
+            // the pool busy with theirs runs unsplit: compute again (up to 5 times) until this
+            // block's work was split; every attempt's bits are compared.
+            var split = false
+            for _ in 0..<5 where !split {
+                let splitBefore = Parallel.splitJobs
+                let many = Self.block()
+                split = Parallel.splitJobs > splitBefore + 100
+                for (i, (a, b)) in zip(one, many).enumerated() {
+                    let differing = zip(a, b).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+                    #expect(differing == 0 && a.count == b.count, "\(threads) threads: output \(i) differs in \(differing) of \(a.count) values")
+                }
             }
+            #expect(split, "\(threads) threads: the work was not split")
+            #expect(Parallel.threadCount == threads)
         }
     }
 

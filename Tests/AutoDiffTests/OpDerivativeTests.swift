@@ -1,4 +1,4 @@
-import AutoDiff
+@testable import AutoDiff
 import TestSupport
 import Testing
 
@@ -71,7 +71,7 @@ let opCases: [OpCase] = [
     OpCase(name: "abs", shapes: [[2, 3]], inputs: .awayFromZero, secondOrder: true) { $0[0].abs() },
     OpCase(name: "quickGELU", shapes: [[2, 4]], secondOrder: true) { $0[0].quickGELU() },
     OpCase(name: "gelu", shapes: [[2, 4]], secondOrder: true) { $0[0].gelu() },
-    OpCase(name: "quickGELUDerivative", shapes: [[2, 4]], secondOrder: true) { $0[0].quickGELUDerivative() },
+    OpCase(name: "quickGELUInputGradient", shapes: [[2, 4], [2, 4]], secondOrder: true) { $0[0].quickGELUInputGradient(at: $0[1]) },
     OpCase(name: "geluDerivative", shapes: [[2, 4]], secondOrder: true) { $0[0].geluDerivative() },
     OpCase(name: "sum over axes", shapes: [[2, 3, 4]], secondOrder: true) { $0[0].sum(alongAxes: [0, 2]).squared() },
     OpCase(name: "mean keeping dims", shapes: [[2, 3, 4]]) { $0[0].mean(alongAxis: 1, keepingDimensions: true) * $0[0] },
@@ -117,6 +117,13 @@ let opCases: [OpCase] = [
         Tensor.linear($0[0], weight: $0[1], bias: $0[2])
     },
     OpCase(name: "softmax", shapes: [[3, 5]], secondOrder: true) { $0[0].softmax() },
+    OpCase(name: "softmaxInputGradient", shapes: [[3, 5], [3, 5]], secondOrder: true) {
+        $0[0].softmaxInputGradient(output: $0[1].softmax())
+    },
+    // The fused kernels of second-order rules, whose own backward is the composed ops'.
+    OpCase(name: "layerNormCrossGradient", shapes: [[3, 6], [3, 6], [3, 6]], secondOrder: true) {
+        $0[0].layerNormCrossGradient($0[1], at: $0[2], epsilon: 1e-5)
+    },
     OpCase(name: "logSoftmax", shapes: [[3, 5]], secondOrder: true) { $0[0].logSoftmax() },
     OpCase(name: "layerNorm", shapes: [[3, 6], [6], [6]], secondOrder: true) {
         $0[0].layerNorm(weight: $0[1], bias: $0[2])

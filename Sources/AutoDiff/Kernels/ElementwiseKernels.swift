@@ -57,6 +57,41 @@ func vectorMap(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, 
     }
 }
 
+/// `out[i] = f(a[i], b[i], c[i])` for equal-length buffers, eight lanes at a time; the tail
+/// runs through the same f (zero-padded), as in `vectorMap`.
+@inline(__always)
+func lanewiseKernel(_ a: [Float], _ b: [Float], _ c: [Float],
+                    _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
+    precondition(a.count == b.count && a.count == c.count, "lanewise kernel over \(a.count), \(b.count) and \(c.count) values")
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeBufferPointer { pc in
+                makeStorage(a.count) { out in
+                    Parallel.forEachRange(a.count, work: a.count) { range in
+                        let (ra, rb, rc) = (UnsafeRawPointer(pa.baseAddress!), UnsafeRawPointer(pb.baseAddress!), UnsafeRawPointer(pc.baseAddress!))
+                        let ro = UnsafeMutableRawPointer(out)
+                        let whole = range.lowerBound + (range.count & ~7)
+                        var i = range.lowerBound
+                        while i < whole {
+                            let y = f(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                                      rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                                      rc.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+                            ro.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                            i += 8
+                        }
+                        if whole < range.upperBound {
+                            var (va, vb, vc) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                            for j in whole..<range.upperBound { va[j - whole] = pa[j]; vb[j - whole] = pb[j]; vc[j - whole] = pc[j] }
+                            let y = f(va, vb, vc)
+                            for j in whole..<range.upperBound { out[j] = y[j - whole] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `out[i] = f(x[i], y[i])` for equal-length buffers.
 @inline(__always)
 func zipKernel(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Float] {

@@ -30,11 +30,47 @@ func softmaxKernel(_ x: [Float], rowLength n: Int, log: Bool) -> [Float] {
 
 extension Tensor {
     /// Softmax over the last axis: `yᵢ = e^{xᵢ}/Σⱼe^{xⱼ}`.
-    /// Backward: dx = y ⊙ (g − Σⱼ gⱼyⱼ) (the Jacobian diag(y) − yyᵀ applied to g).
+    /// Backward: dx = y ⊙ (g − Σⱼ gⱼyⱼ) (the Jacobian diag(y) − yyᵀ applied to g), fused
+    /// (`softmaxInputGradient(output:)`).
     public func softmax() -> Tensor {
         Tensor.record("softmax", shape: shape, storage: softmaxKernel(storage, rowLength: shape.last ?? 1, log: false),
                       inputs: [self], keeping: [false], keepingOutput: true) { g, _, y, _ in
-            [y * (g - (g * y).sum(alongAxis: -1, keepingDimensions: true))]
+            [g.softmaxInputGradient(output: y)]
+        }
+    }
+
+    /// Softmax's input gradient for this incoming gradient g and the softmax output y (same
+    /// shape), over the last axis: `y ⊙ (g − Σⱼ gⱼyⱼ)`, one pass per row with the roundings
+    /// of those four ops (the products summed in order).
+    ///
+    /// Backward with incoming h (z = y ⊙ (g − s), s = Σⱼ gⱼyⱼ): z is linear in g with the
+    /// symmetric Jacobian diag(y) − yyᵀ, so dg is this op applied to h; dy = h ⊙ (g − s) −
+    /// g·Σⱼ hⱼyⱼ, one fused pass whose own backward is that of the composed ops.
+    public func softmaxInputGradient(output y: Tensor) -> Tensor {
+        precondition(shape == y.shape, "softmaxInputGradient: gradient \(shape) for output \(y.shape)")
+        let n = shape.last ?? 1
+        let out = rowKernel(storage, y.storage, y.storage, rowLength: n) { g, y, _, out in
+            var s: Float = 0
+            for j in 0..<n { s += g[j] * y[j] }
+            for j in 0..<n { out[j] = y[j] * (g[j] - s) }
+        }
+        return Tensor.record("softmaxInputGradient", shape: shape, storage: out, inputs: [self, y],
+                             keeping: [y.requiresGrad, true]) { h, inputs, _, needs in
+            let (g, y) = (inputs[0], inputs[1])
+            var dy: Tensor?
+            if needs[1] {
+                let cross = rowKernel(h.storage, g.storage, y.storage, rowLength: n) { h, g, y, out in
+                    var s: Float = 0, p: Float = 0
+                    for j in 0..<n { s += g[j] * y[j]; p += h[j] * y[j] }
+                    for j in 0..<n { out[j] = h[j] * (g[j] - s) - g[j] * p }
+                }
+                dy = Tensor.fused("softmaxOutputGradient", shape: y.shape, storage: cross, inputs: [h, g, y]) { t in
+                    let (h, g, y) = (t[0], t[1], t[2])
+                    return h * (g - (g * y).sum(alongAxis: -1, keepingDimensions: true))
+                        - g * (h * y).sum(alongAxis: -1, keepingDimensions: true)
+                }
+            }
+            return [needs[0] ? h.softmaxInputGradient(output: y) : nil, dy]
         }
     }
 

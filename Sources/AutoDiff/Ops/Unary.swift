@@ -70,21 +70,43 @@ extension Tensor {
     /// QuickGELU, CLIP's activation: `x·σ(1.702x)`; d = g·quickGELU′(x).
     public func quickGELU() -> Tensor {
         unary("quickGELU", keeping: .input, vector: { $0 / (1 + vectorExp($0 * -1.702)) }) { g, x, _, _ in
-            [g * x[0].quickGELUDerivative()]
+            [g.quickGELUInputGradient(at: x[0])]
         }
     }
 
-    /// quickGELU′(x) = s + 1.702·x·s·(1 − s) with s = σ(1.702x): one pass and one tensor
-    /// (kept by a second-order graph) instead of eight composed ops over the MLP's width.
-    /// d = g·quickGELU″(x), quickGELU″(x) = 1.702·s(1 − s)·(2 + 1.702·x·(1 − 2s)), composed of
-    /// differentiable ops (only a third derivative would differentiate it).
-    public func quickGELUDerivative() -> Tensor {
-        unary("quickGELUDerivative", keeping: .input, vector: { x in
-            let s = 1 / (1 + vectorExp(x * -1.702))
-            return s + x * 1.702 * s * (1 - s)
-        }) { g, x, _, _ in
-            let s = (x[0] * 1.702).sigmoid()
-            return [g * (s * (1 - s) * 1.702 * (x[0] * (1 - s * 2) * 1.702 + 2))]
+    /// QuickGELU's input gradient for this incoming gradient g at x (same shape):
+    /// g·quickGELU′(x), quickGELU′(x) = s + 1.702·x·s·(1 − s) with s = σ(1.702x), in one pass
+    /// (the bits of `g * quickGELU′(x)`). A second-order graph keeps g and x, which it holds
+    /// anyway, instead of a tensor of derivatives over the MLP's width.
+    ///
+    /// Backward with incoming h: dg = h·quickGELU′(x), this op again; dx = h·g·quickGELU″(x),
+    /// quickGELU″(x) = 1.702·s(1 − s)·(2 + 1.702·x·(1 − 2s)), one fused pass whose own
+    /// backward is that of the composed ops (``fused(_:shape:storage:inputs:composed:)``).
+    public func quickGELUInputGradient(at x: Tensor) -> Tensor {
+        precondition(shape == x.shape, "quickGELUInputGradient: gradient \(shape) at input \(x.shape)")
+        let out = lanewiseKernel(storage, x.storage, x.storage) { g, x, _ in
+            let s: SIMD8<Float> = 1 / (1 + vectorExp(x * -1.702))
+            let derivative: SIMD8<Float> = s + x * 1.702 * s * (1 - s)
+            return g * derivative
+        }
+        return Tensor.record("quickGELUInputGradient", shape: shape, storage: out, inputs: [self, x],
+                             keeping: [x.requiresGrad, true]) { h, inputs, _, needs in
+            let (g, x) = (inputs[0], inputs[1])
+            var dx: Tensor?
+            if needs[1] {
+                let second = lanewiseKernel(h.storage, g.storage, x.storage) { h, g, x in
+                    let s: SIMD8<Float> = 1 / (1 + vectorExp(x * -1.702))
+                    let slope: SIMD8<Float> = s * (1 - s) * 1.702
+                    let curve: SIMD8<Float> = x * (1 - s * 2) * 1.702 + 2
+                    return h * g * (slope * curve)
+                }
+                dx = Tensor.fused("quickGELUSecondDerivative", shape: x.shape, storage: second, inputs: [h, g, x]) { t in
+                    let (h, g, x) = (t[0], t[1], t[2])
+                    let s = (x * 1.702).sigmoid()
+                    return h * g * (s * (1 - s) * 1.702 * (x * (1 - s * 2) * 1.702 + 2))
+                }
+            }
+            return [needs[0] ? h.quickGELUInputGradient(at: x) : nil, dx]
         }
     }
 

@@ -1,0 +1,55 @@
+// Fused kernels whose backward is that of the same function written in differentiable ops.
+
+extension Tensor {
+    /// A fused kernel's result, `storage`, of a function that `composed` also computes in
+    /// differentiable ops. The backward rule is the vector-Jacobian product of `composed`,
+    /// taken by the engine itself, so the op differentiates to any order, exactly as the
+    /// composed ops would. It is for the kernels of a backward rule whose own backward only a
+    /// derivative of one order more than the meta step reads (tests) would run: that rule
+    /// pays the composed ops, the kernel does not.
+    ///
+    /// Each partial derivative is evaluated on detached copies of the inputs (so the walk
+    /// stays inside the composed ops, and a gradient never runs from one input into another
+    /// that depends on it) and, under `createGraph`, recorded as a fused op of the inputs and
+    /// the incoming gradient in its turn, with the composed vector-Jacobian product as its
+    /// function.
+    static func fused(_ name: String, shape: [Int], storage: [Float], inputs: [Tensor],
+                      composed: @escaping @Sendable ([Tensor]) -> Tensor) -> Tensor {
+        record(name, shape: shape, storage: storage, inputs: inputs, keeping: inputs.map { _ in true }) { g, x, _, needs in
+            let n = x.count
+            return (0..<n).map { i -> Tensor? in
+                guard needs[i] else { return nil }
+                // ∂⟨seed, composed(x)⟩/∂xᵢ of (x, seed), for leaves x and seed.
+                let vjp: @Sendable ([Tensor]) -> Tensor = { xs in
+                    gradients(of: composed(Array(xs.prefix(n))), withRespectTo: [xs[i]], seed: xs[n], createGraph: true)[0]
+                }
+                let leaves = (x + [g]).map { $0.detached().requiringGrad() }
+                let value = withGradient { vjp(leaves) }
+                return fused(name + "′", shape: x[i].shape, storage: value.storage, inputs: x + [g], composed: vjp)
+            }
+        }
+    }
+}
+
+/// Row kernel over up to three inputs of the same shape, viewed as rows of `n`: `body` fills
+/// one output row from the rows of `a`, `b` and `c` at the same index; rows are split over
+/// the engine's threads, so each row's bits do not depend on the split.
+@inline(__always)
+func rowKernel(_ a: [Float], _ b: [Float], _ c: [Float], rowLength n: Int,
+               _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    precondition(a.count == b.count && a.count == c.count, "row kernel over \(a.count), \(b.count) and \(c.count) values")
+    let rows = n == 0 ? 0 : a.count / n
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeBufferPointer { pc in
+                makeStorage(a.count) { out in
+                    Parallel.forEachRange(rows, work: a.count, alignment: 1) { range in
+                        for r in range {
+                            body(pa.baseAddress! + r * n, pb.baseAddress! + r * n, pc.baseAddress! + r * n, out + r * n)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -230,7 +230,7 @@ public final class CLIPModel: @unchecked Sendable {
     /// reach them through `replicated`, so their gradient is summed over every rank's units.
     func block(_ x: Tensor, after shared: Tensor? = nil, _ prefix: String, _ c: TowerConfiguration, pooling: [Int]? = nil,
                mask: Tensor?, sharedMask: Tensor? = nil, units: UnitSharding) -> (out: Tensor, shared: Tensor?) {
-        let (n, t, width, heads, d) = (x.shape[0], x.shape[1], c.width, c.heads, c.headWidth)
+        let (n, t, width, heads) = (x.shape[0], x.shape[1], c.width, c.heads)
         precondition(n == units.local.count, "block of \(n) sequences for units \(units.local)")
         // Where a per-unit tensor's rows (L per unit) stand among every rank's; the shared rows
         // are a whole product of their own.
@@ -245,16 +245,10 @@ public final class CLIPModel: @unchecked Sendable {
             Tensor.linear(input, weight: w(prefix + "attn.\(part).weight"), bias: w(prefix + "attn.\(part).bias"),
                           rows: rowBlock(input, perUnit: perUnit))
         }
-        func split(_ z: Tensor) -> Tensor {  // (M, L, W) → (M, H, L, d)
-            z.reshaped([z.shape[0], z.shape[1], heads, d]).permuted([0, 2, 1, 3])
-        }
-        // Attention output (M, H, L, d) and the residual rows (M, L, W) → the block's rows.
+        // Attention output (M, L, W) and the residual rows (M, L, W) → the block's rows.
         func finish(_ attended: Tensor, _ residual: Tensor, perUnit: Bool = true) -> Tensor {
-            let (m, l) = (residual.shape[0], residual.shape[1])
             let rows = rowBlock(residual, perUnit: perUnit)
-            // For L = 1 the layout (M, H, 1, d) is already (M, 1, H, d).
-            let merged = l == 1 ? attended.reshaped([m, 1, width]) : attended.permuted([0, 2, 1, 3]).reshaped([m, l, width])
-            let y = residual + Tensor.linear(merged, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"), rows: rows)
+            let y = residual + Tensor.linear(attended, weight: w(prefix + "attn.out.weight"), bias: w(prefix + "attn.out.bias"), rows: rows)
             let h2 = y.layerNorm(weight: w(prefix + "ln2.weight"), bias: w(prefix + "ln2.bias"), epsilon: c.layerNormEpsilon)
             var m2 = Tensor.linear(h2, weight: w(prefix + "mlp.fc1.weight"), bias: w(prefix + "mlp.fc1.bias"), rows: rows)
             m2 = c.activation == .quickGELU ? m2.quickGELU() : m2.gelu()
@@ -270,13 +264,13 @@ public final class CLIPModel: @unchecked Sendable {
             let hs = ln1(shared), s = shared.shape[1]
             let (ks, vs) = (project("k", hs, perUnit: false), project("v", hs, perUnit: false))
             if pooling == nil {
-                let attended = Tensor.attention(query: split(project("q", hs, perUnit: false)), key: split(ks), value: split(vs), mask: sharedMask)
+                let attended = Tensor.attention(query: project("q", hs, perUnit: false), key: ks, value: vs, heads: heads, mask: sharedMask)
                 sharedOut = finish(attended, shared, perUnit: false)
             }
             key = Tensor.concatenate([ks.reshaped([s, width]).replicated(units), key], alongAxis: 1)
             value = Tensor.concatenate([vs.reshaped([s, width]).replicated(units), value], alongAxis: 1)
         }
-        let attended = Tensor.attention(query: split(project("q", outputRows(h))), key: split(key), value: split(value), mask: mask)
+        let attended = Tensor.attention(query: project("q", outputRows(h)), key: key, value: value, heads: heads, mask: mask)
         let out = finish(attended, outputRows(x))
         return (pooling == nil ? out : out.reshaped([n, width]), sharedOut)
     }

@@ -145,8 +145,13 @@ let opCases: [OpCase] = [
     OpCase(name: "klDivergence of log-softmaxes, both sides", shapes: [[3, 4], [3, 4]], secondOrder: true) {
         Tensor.klDivergence($0[0].logSoftmax(), logTarget: $0[1].logSoftmax())
     },
-    OpCase(name: "causal attention", shapes: [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]], secondOrder: true) {
-        Tensor.attention(query: $0[0], key: $0[1], value: $0[2], mask: causal)
+    OpCase(name: "causal attention", shapes: [[2, 3, 8], [2, 3, 8], [2, 3, 8]], secondOrder: true) {
+        Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, mask: causal)
+    },
+    // Split Aᵀ times interleaved B into interleaved heads, and interleaved Aᵀ·Bᵀ into split.
+    OpCase(name: "headProduct, transposed operands", shapes: [[2, 2, 3, 4], [2, 3, 10], [2, 5, 6]], secondOrder: true) {
+        let c = Tensor.headProduct($0[0], $0[1], heads: 2, layouts: (.split, .interleaved, .interleaved), transposeA: true)
+        return Tensor.headProduct($0[2], c, heads: 2, layouts: (.interleaved, .interleaved, .split), transposeA: true, transposeB: true)
     },
 ]
 

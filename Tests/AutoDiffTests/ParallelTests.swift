@@ -19,14 +19,13 @@ import Testing
         let gamma = Tensor.normal([width], stream: &stream).requiringGrad()
         let beta = Tensor.normal([width], stream: &stream).requiringGrad()
         let h = x.layerNorm(weight: gamma, bias: beta)
-        let q = Tensor.linear(h, weight: wq, bias: nil).reshaped([batch, tokens, heads, width / heads]).permuted([0, 2, 1, 3])
-        let attended = Tensor.attention(query: q, key: q, value: q, mask: Tensor.causalMask(tokens))
-            .permuted([0, 2, 1, 3]).reshaped([batch, tokens, width])
+        let q = Tensor.linear(h, weight: wq, bias: nil)
+        let attended = Tensor.attention(query: q, key: q, value: q, heads: heads, mask: Tensor.causalMask(tokens))
         let y = x + Tensor.linear(Tensor.linear(attended, weight: w1, bias: nil).quickGELU(), weight: w2, bias: nil)
         // Rows 17… of an 87-row product, as a rank's share of it.
         let rows = y.reshaped([batch * tokens, width]).slice(alongAxis: 0, 17..<87)
         let shard = Tensor.linear(rows, weight: wq, bias: nil, rows: RowBlock(start: 17, total: 87))
-        let loss = y.logSoftmax().sum(alongAxes: [0, 1]).squared().sum() + shard.squared().mean()
+        let loss = y.permuted([0, 2, 1]).logSoftmax().sum(alongAxes: [0, 1]).squared().sum() + shard.squared().mean()
         let first = gradients(of: loss, withRespectTo: [x, wq, w1, w2, gamma], createGraph: true)
         let second = gradients(of: first.map { ($0 * $0).sum() }.reduce(Tensor(shape: [], values: [0]), +),
                                withRespectTo: [x, wq, w1, w2, gamma])

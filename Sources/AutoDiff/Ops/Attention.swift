@@ -1,18 +1,21 @@
 extension Tensor {
-    /// Scaled dot-product attention, `softmax((Q/√d)Kᵀ + mask)·V`, composed of primitives.
-    /// The query is scaled before the product (as Hugging Face CLIP does): T·d values
-    /// instead of T² scores, one tensor fewer kept for backward.
+    /// Multi-head scaled dot-product attention, `softmax((Q/√d)Kᵀ + mask)·V` per head, on the
+    /// projections' own layout: the heads are the column blocks of width d = W/H (PyTorch's
+    /// `view(N, T, H, d)`), read and written in place by `headProduct`. The query is scaled
+    /// before the product (as Hugging Face CLIP does): T·d values instead of T² scores, one
+    /// tensor fewer kept for backward.
     ///
     /// - Parameters:
-    ///   - query, key, value: (B, H, T, d).
-    ///   - mask: additive, broadcastable to (B, H, T, T) — e.g. a causal mask with −∞
-    ///     above the diagonal (CLIP's text tower).
-    /// - Returns: (B, H, T, d).
-    public static func attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil) -> Tensor {
-        let d = query.shape[query.rank - 1]
-        var scores = matmul(query * (1 / Float(d).squareRoot()), key, transposeB: true)
+    ///   - query: (N, L, W); key, value: (N, S, W), W = heads·d.
+    ///   - mask: additive, broadcastable to the scores (N, H, L, S) — e.g. a causal mask with
+    ///     −∞ above the diagonal (CLIP's text tower).
+    /// - Returns: (N, L, W), each head's output in its column block.
+    public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: Tensor? = nil) -> Tensor {
+        let d = query.shape[query.rank - 1] / heads
+        var scores = headProduct(query * (1 / Float(d).squareRoot()), key, heads: heads,
+                                 layouts: (.interleaved, .interleaved, .split), transposeB: true)
         if let mask { scores = scores + mask }
-        return matmul(scores.softmax(), value)
+        return headProduct(scores.softmax(), value, heads: heads, layouts: (.split, .interleaved, .interleaved))
     }
 
     /// A causal mask (T, T): 0 on and below the diagonal, −∞ above.

@@ -23,6 +23,7 @@ struct KernelBenchmark {
             try linear(tokens: 197, inFeatures: inFeatures, outFeatures: outFeatures, stream: &stream)
         }
         try attention(heads: 12, tokens: 197, dims: 64, stream: &stream)
+        pointwise(stream: &stream)
         smallOps()
     }
 
@@ -75,28 +76,54 @@ struct KernelBenchmark {
     }
 
     func attention(heads h: Int, tokens t: Int, dims d: Int, stream: inout RandomStream) throws {
-        let q = Tensor.normal([1, h, t, d], stream: &stream).requiringGrad()
-        let k = Tensor.normal([1, h, t, d], stream: &stream).requiringGrad()
-        let v = Tensor.normal([1, h, t, d], stream: &stream).requiringGrad()
-        let dy = Tensor.normal([1, h, t, d], stream: &stream)
+        let q = Tensor.normal([1, t, h * d], stream: &stream).requiringGrad()
+        let k = Tensor.normal([1, t, h * d], stream: &stream).requiringGrad()
+        let v = Tensor.normal([1, t, h * d], stream: &stream).requiringGrad()
+        let dy = Tensor.normal([1, t, h * d], stream: &stream)
         // Validate one output row against a naive softmax(q·kᵀ/√d)·v.
-        let y = Tensor.attention(query: q, key: k, value: v)
-        var scores = (0..<t).map { j in (0..<d).reduce(0.0) { $0 + Double(q.storage[$1]) * Double(k.storage[j * d + $1]) } / Double(d).squareRoot() }
+        let y = Tensor.attention(query: q, key: k, value: v, heads: h)
+        var scores = (0..<t).map { j in (0..<d).reduce(0.0) { $0 + Double(q.storage[$1]) * Double(k.storage[j * h * d + $1]) } / Double(d).squareRoot() }
         let top = scores.max()!
         scores = scores.map { Foundation.exp($0 - top) }
         let total = scores.reduce(0, +)
         for c in [0, d - 1] {
-            let ref = (0..<t).reduce(0.0) { $0 + scores[$1] / total * Double(v.storage[$1 * d + c]) }
-            try expectClose(y.storage[c], ref, "attention output [0, 0, 0, \(c)]")
+            let ref = (0..<t).reduce(0.0) { $0 + scores[$1] / total * Double(v.storage[$1 * h * d + c]) }
+            try expectClose(y.storage[c], ref, "attention output [0, 0, \(c)] (head 0)")
         }
         let seconds = medianSeconds(repeats: repeats) {
-            let y = Tensor.attention(query: q, key: k, value: v)
+            let y = Tensor.attention(query: q, key: k, value: v, heads: h)
             _ = gradients(of: y, withRespectTo: [q, k, v], seed: dy)
         }
         // Forward: Q·Kᵀ and P·V, 2·T²·d each per head; backward: four products of that size.
         let flops = Double(h) * 6 * 2 * Double(t * t * d)
         print(String(format: "attention %d heads × %d tokens × %d dims fwd+bwd: %.2f ms (%.1f GFLOP/s in its products)",
                      h, t, d, seconds * 1e3, flops / seconds / 1e9))
+    }
+
+    /// The kernels that are not matrix products, at a ViT-B/16 step's shapes (4 images of 197
+    /// tokens): each one's forward value alone, in ns per output element.
+    func pointwise(stream: inout RandomStream) {
+        let hidden = Tensor.normal([4 * 197, 3072], stream: &stream), g = Tensor.normal([4 * 197, 3072], stream: &stream)
+        let rows = Tensor.normal([4 * 197, 768], stream: &stream), rowsG = Tensor.normal([4 * 197, 768], stream: &stream)
+        let weight = Tensor.normal([768], stream: &stream), bias = Tensor.normal([768], stream: &stream)
+        let scores = Tensor.normal([4 * 12 * 197, 197], stream: &stream), scoresG = Tensor.normal([4 * 12 * 197, 197], stream: &stream)
+        let probabilities = scores.softmax()
+        let cases: [(String, Int, () -> Tensor)] = [
+            ("quickGELU (788×3072)", hidden.count, { hidden.quickGELU() }),
+            ("quickGELU input gradient", hidden.count, { g.quickGELUInputGradient(at: hidden) }),
+            ("add, equal shapes (788×3072)", hidden.count, { hidden + g }),
+            ("add a bias row (788×768 + 768)", rows.count, { rows + bias }),
+            ("multiply, equal shapes (788×3072)", hidden.count, { hidden * g }),
+            ("softmax (9456×197)", scores.count, { scores.softmax() }),
+            ("softmax input gradient", scores.count, { scoresG.softmaxInputGradient(output: probabilities) }),
+            ("layer norm (788×768)", rows.count, { rows.layerNorm(weight: weight, bias: bias) }),
+            ("layer norm input gradient", rows.count, { rowsG.layerNormInputGradient(at: rows, epsilon: 1e-5) }),
+            ("permute (4, 197, 12, 64) → (4, 12, 197, 64)", rows.count, { rows.reshaped([4, 197, 12, 64]).permuted([0, 2, 1, 3]) }),
+        ]
+        for (name, count, op) in cases {
+            let seconds = medianSeconds(repeats: repeats) { _ = op() }
+            print(String(format: "%@: %.2f ns/element (%.2f ms)", name, seconds / Double(count) * 1e9, seconds * 1e3))
+        }
     }
 
     func smallOps() {

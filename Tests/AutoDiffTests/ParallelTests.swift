@@ -39,12 +39,13 @@ import Testing
         let one = Self.block()
         Parallel.minimumWork = 0
         for threads in [2, 3, 5] {
-            BLAS.setThreadCount(threads)
-            // Tests of other suites run in this process at the same time, and a kernel that finds
-            // the pool busy with theirs runs unsplit: compute again (up to 5 times) until this
-            // block's work was split; every attempt's bits are compared.
+            // Tests of other suites run in this process at the same time: a kernel that finds
+            // the pool busy with theirs runs unsplit, and some set one thread for themselves.
+            // So compute again (up to 5 times, setting the count each time) until this block's
+            // work was split; every attempt's bits are compared.
             var split = false
             for _ in 0..<5 where !split {
+                BLAS.setThreadCount(threads)
                 let splitBefore = Parallel.splitJobs
                 let many = Self.block()
                 split = Parallel.splitJobs > splitBefore + 100
@@ -54,7 +55,6 @@ import Testing
                 }
             }
             #expect(split, "\(threads) threads: the work was not split")
-            #expect(Parallel.threadCount == threads)
         }
     }
 

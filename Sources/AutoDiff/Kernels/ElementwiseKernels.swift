@@ -62,34 +62,60 @@ func vectorMap(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, 
 @inline(__always)
 func lanewiseKernel(_ a: [Float], _ b: [Float], _ c: [Float],
                     _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
+    lanewiseKernels(a, b, c, pair: false) { let y = f($0, $1, $2); return (y, y) }.0
+}
+
+/// The same with two outputs per element, `(out₀[i], out₁[i]) = f(a[i], b[i], c[i])`
+/// (values that share most of their work).
+@inline(__always)
+func lanewisePairKernel(_ a: [Float], _ b: [Float], _ c: [Float],
+                        _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)) -> ([Float], [Float]) {
+    lanewiseKernels(a, b, c, pair: true, f)
+}
+
+@inline(__always)
+private func lanewiseKernels(_ a: [Float], _ b: [Float], _ c: [Float], pair: Bool,
+                             _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)) -> ([Float], [Float]) {
     precondition(a.count == b.count && a.count == c.count, "lanewise kernel over \(a.count), \(b.count) and \(c.count) values")
-    return a.withUnsafeBufferPointer { pa in
+    var second = [Float]()
+    let first = a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             c.withUnsafeBufferPointer { pc in
                 makeStorage(a.count) { out in
-                    Parallel.forEachRange(a.count, work: a.count) { range in
+                    // Fills out (and out1, for a pair) over `range`.
+                    func fill(_ out1: UnsafeMutablePointer<Float>?, _ range: Range<Int>) {
                         let (ra, rb, rc) = (UnsafeRawPointer(pa.baseAddress!), UnsafeRawPointer(pb.baseAddress!), UnsafeRawPointer(pc.baseAddress!))
                         let ro = UnsafeMutableRawPointer(out)
                         let whole = range.lowerBound + (range.count & ~7)
                         var i = range.lowerBound
                         while i < whole {
-                            let y = f(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
-                                      rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
-                                      rc.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+                            let (y, y1) = f(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                                            rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                                            rc.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
                             ro.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                            if let out1 { UnsafeMutableRawPointer(out1).storeBytes(of: y1, toByteOffset: i * 4, as: SIMD8<Float>.self) }
                             i += 8
                         }
                         if whole < range.upperBound {
                             var (va, vb, vc) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
                             for j in whole..<range.upperBound { va[j - whole] = pa[j]; vb[j - whole] = pb[j]; vc[j - whole] = pc[j] }
-                            let y = f(va, vb, vc)
-                            for j in whole..<range.upperBound { out[j] = y[j - whole] }
+                            let (y, y1) = f(va, vb, vc)
+                            for j in whole..<range.upperBound {
+                                out[j] = y[j - whole]
+                                out1?[j] = y1[j - whole]
+                            }
                         }
+                    }
+                    if pair {
+                        second = makeStorage(a.count) { out1 in Parallel.forEachRange(a.count, work: a.count) { fill(out1, $0) } }
+                    } else {
+                        Parallel.forEachRange(a.count, work: a.count) { fill(nil, $0) }
                     }
                 }
             }
         }
     }
+    return (first, second)
 }
 
 /// `out[i] = f(x[i], y[i])` for equal-length buffers.
@@ -131,6 +157,17 @@ func broadcastKernel(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int
                     let s = aa[0]
                     Parallel.forEachRange(count, work: count) { range in
                         for i in range { out[i] = f(s, bb[i]) }
+                    }
+                    return
+                }
+                // A row added to every row (a bias): whole rows of a against the one row b.
+                let width = bb.count
+                if width > 0 && aShape == shape && bShape.count <= shape.count && Array(shape.suffix(bShape.count)) == bShape {
+                    Parallel.forEachRange(count / width, work: count, alignment: 1) { range in
+                        for row in range {
+                            let o = out + row * width, x = aa.baseAddress! + row * width, y = bb.baseAddress!
+                            for j in 0..<width { o[j] = f(x[j], y[j]) }
+                        }
                     }
                     return
                 }

@@ -84,29 +84,39 @@ extension Tensor {
     /// backward is that of the composed ops (``fused(_:shape:storage:inputs:composed:)``).
     public func quickGELUInputGradient(at x: Tensor) -> Tensor {
         precondition(shape == x.shape, "quickGELUInputGradient: gradient \(shape) at input \(x.shape)")
-        let out = lanewiseKernel(storage, x.storage, x.storage) { g, x, _ in
-            let s: SIMD8<Float> = 1 / (1 + vectorExp(x * -1.702))
-            let derivative: SIMD8<Float> = s + x * 1.702 * s * (1 - s)
-            return g * derivative
-        }
-        return Tensor.record("quickGELUInputGradient", shape: shape, storage: out, inputs: [self, x],
-                             keeping: [x.requiresGrad, true]) { h, inputs, _, needs in
+        let out = lanewiseKernel(storage, x.storage, x.storage) { g, x, _ in Self.quickGELUTerms(x).first * g }
+        return quickGELUInputGradient(at: x, storage: out)
+    }
+
+    /// quickGELU′(x) and quickGELU″(x) per lane, from one eˣ.
+    @inline(__always)
+    static func quickGELUTerms(_ x: SIMD8<Float>) -> (first: SIMD8<Float>, second: SIMD8<Float>) {
+        let s: SIMD8<Float> = 1 / (1 + vectorExp(x * -1.702))
+        let first: SIMD8<Float> = s + x * 1.702 * s * (1 - s)
+        let slope: SIMD8<Float> = s * (1 - s) * 1.702
+        let curve: SIMD8<Float> = x * (1 - s * 2) * 1.702 + 2
+        return (first, slope * curve)
+    }
+
+    /// The op with its values computed (by the caller, or with the second derivative).
+    private func quickGELUInputGradient(at x: Tensor, storage: [Float]) -> Tensor {
+        Tensor.record("quickGELUInputGradient", shape: shape, storage: storage, inputs: [self, x],
+                      keeping: [x.requiresGrad, true]) { h, inputs, _, needs in
             let (g, x) = (inputs[0], inputs[1])
-            var dx: Tensor?
-            if needs[1] {
-                let second = lanewiseKernel(h.storage, g.storage, x.storage) { h, g, x in
-                    let s: SIMD8<Float> = 1 / (1 + vectorExp(x * -1.702))
-                    let slope: SIMD8<Float> = s * (1 - s) * 1.702
-                    let curve: SIMD8<Float> = x * (1 - s * 2) * 1.702 + 2
-                    return h * g * (slope * curve)
+            guard needs[1] else { return [needs[0] ? h.quickGELUInputGradient(at: x) : nil, nil] }
+            // Both gradients in one pass: dx = h·g·quickGELU″(x) and dg = h·quickGELU′(x).
+            let (second, dg) = needs[0]
+                ? lanewisePairKernel(h.storage, g.storage, x.storage) { h, g, x in
+                    let terms = Self.quickGELUTerms(x)
+                    return (h * g * terms.second, terms.first * h)
                 }
-                dx = Tensor.fused("quickGELUSecondDerivative", shape: x.shape, storage: second, inputs: [h, g, x]) { t in
-                    let (h, g, x) = (t[0], t[1], t[2])
-                    let s = (x * 1.702).sigmoid()
-                    return h * g * (s * (1 - s) * 1.702 * (x * (1 - s * 2) * 1.702 + 2))
-                }
+                : (lanewiseKernel(h.storage, g.storage, x.storage) { h, g, x in h * g * Self.quickGELUTerms(x).second }, [])
+            let dx = Tensor.fused("quickGELUSecondDerivative", shape: x.shape, storage: second, inputs: [h, g, x]) { t in
+                let (h, g, x) = (t[0], t[1], t[2])
+                let s = (x * 1.702).sigmoid()
+                return h * g * (s * (1 - s) * 1.702 * (x * (1 - s * 2) * 1.702 + 2))
             }
-            return [needs[0] ? h.quickGELUInputGradient(at: x) : nil, dx]
+            return [needs[0] ? h.quickGELUInputGradient(at: x, storage: dg) : nil, dx]
         }
     }
 

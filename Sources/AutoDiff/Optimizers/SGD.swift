@@ -26,30 +26,36 @@ public struct SGD: Optimizer {
     public mutating func step(_ parameters: inout [String: Tensor], gradients: [String: Tensor],
                               learningRate: Double) {
         let lr = Float(learningRate)
+        let (momentum, keep, weightDecay, nesterov) = (momentum, 1 - dampening, weightDecay, nesterov)
         for name in parameters.keys.sorted() {
             let p = parameters[name]!
             let g = Self.checkGradient(name, p, gradients[name])
-            var values = p.storage
-            var d = g.storage
-            if weightDecay != 0 {
-                for i in d.indices { d[i] = d[i].addingProduct(values[i], weightDecay) }
-            }
-            if momentum != 0 {
-                if var b = buffers.removeValue(forKey: name) {  // taken out, so updated in place
-                    let keep = 1 - dampening
-                    for i in b.indices { b[i] = (b[i] * momentum).addingProduct(d[i], keep) }
-                    buffers[name] = b
-                } else {
-                    buffers[name] = d
+            // Momentum buffers are taken out so they are updated in place; the first step's
+            // buffer is d itself.
+            let previous = momentum != 0 ? buffers.removeValue(forKey: name) : nil
+            let first = previous == nil
+            var buffer = previous ?? (momentum != 0 ? [Float](repeating: 0, count: p.count) : [])
+            // Each element on its own, so splitting them over the engine's threads keeps the bits.
+            let values = p.storage.withUnsafeBufferPointer { values in
+                g.storage.withUnsafeBufferPointer { grads in
+                    buffer.withUnsafeMutableBufferPointer { b in
+                        makeStorage(p.count) { out in
+                            Parallel.forEachRange(p.count, work: 4 * p.count) { range in
+                                for i in range {
+                                    var d = grads[i]
+                                    if weightDecay != 0 { d = d.addingProduct(values[i], weightDecay) }
+                                    if momentum != 0 {
+                                        b[i] = first ? d : (b[i] * momentum).addingProduct(d, keep)
+                                        d = nesterov ? d.addingProduct(b[i], momentum) : b[i]
+                                    }
+                                    out[i] = values[i].addingProduct(d, -lr)
+                                }
+                            }
+                        }
+                    }
                 }
-                let b = buffers[name]!
-                if nesterov {
-                    for i in d.indices { d[i] = d[i].addingProduct(b[i], momentum) }
-                } else {
-                    d = b
-                }
             }
-            for i in values.indices { values[i] = values[i].addingProduct(d[i], -lr) }
+            if momentum != 0 { buffers[name] = buffer }
             parameters[name] = Tensor(shape: p.shape, values: values).requiringGrad()
         }
     }

@@ -4,7 +4,7 @@ extension Tensor {
     /// Layer normalisation over the last axis, PyTorch `nn.LayerNorm` semantics:
     /// `y = (x − μ)/√(σ² + ε) ⊙ w + b` with the biased variance σ².
     ///
-    /// Forward is one fused pass per row. Backward, with x̂ = (x − μ)·r, r = 1/√(σ² + ε),
+    /// Forward is one fused pass per row, its sums eight lanes wide (`rowMoments`). Backward, with x̂ = (x − μ)·r, r = 1/√(σ² + ε),
     /// ĝ = g ⊙ w and means over the normalised axis:
     ///   dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)),  dw = Σ g ⊙ x̂,  db = Σ g;
     /// dx is the fused `layerNormInputGradient(at:epsilon:)`, which differentiates again.
@@ -20,12 +20,7 @@ extension Tensor {
                         Parallel.forEachRange(rows, work: rows * n, alignment: 1) { range in
                             for r in range {
                                 let src = xs.baseAddress! + r * n, dst = out + r * n
-                                var mean: Float = 0
-                                for i in 0..<n { mean += src[i] }
-                                mean /= Float(n)
-                                var variance: Float = 0
-                                for i in 0..<n { let d = src[i] - mean; variance += d * d }
-                                variance /= Float(n)
+                                let (mean, variance) = rowMoments(src, n)
                                 let rstd = 1 / (variance + epsilon).squareRoot()
                                 for i in 0..<n { dst[i] = (src[i] - mean) * rstd * w[i] + b[i] }
                             }
@@ -64,23 +59,20 @@ extension Tensor {
         let rows = count / Swift.max(n, 1)
         let out = storage.withUnsafeBufferPointer { gs in
             x.storage.withUnsafeBufferPointer { xs in
-                // The same roundings as the composed ops it replaces (sequential sums, means as
-                // sum·(1/n)), so results do not move by an ulp against the previous rule.
                 let inverseN = 1 / Float(n)
                 return makeStorage(count) { out in
                     Parallel.forEachRange(rows, work: rows * n, alignment: 1) { range in
                         for r in range {
                             let src = xs.baseAddress! + r * n, g = gs.baseAddress! + r * n, dst = out + r * n
-                            var mean: Float = 0
-                            for i in 0..<n { mean += src[i] }
-                            mean *= inverseN
-                            var variance: Float = 0
-                            for i in 0..<n { let d = src[i] - mean; variance += d * d }
-                            let rstd = 1 / (variance * inverseN + epsilon).squareRoot()
-                            var meanG: Float = 0, meanGX: Float = 0
-                            for i in 0..<n { meanG += g[i]; meanGX += g[i] * ((src[i] - mean) * rstd) }
-                            meanG *= inverseN
-                            meanGX *= inverseN
+                            let (mean, variance) = rowMoments(src, n)
+                            let rstd = 1 / (variance + epsilon).squareRoot()
+                            var sumG = SIMD8<Float>(), sumGX = SIMD8<Float>()
+                            for i in stride(from: 0, to: n, by: 8) {  // g is 0 past the row's end
+                                let gi = rowLanes(g, i, n)
+                                sumG += gi
+                                sumGX += gi * ((rowLanes(src, i, n) - mean) * rstd)
+                            }
+                            let (meanG, meanGX) = (laneTotal(sumG) * inverseN, laneTotal(sumGX) * inverseN)
                             for i in 0..<n { dst[i] = rstd * (g[i] - meanG - (src[i] - mean) * rstd * meanGX) }
                         }
                     }
@@ -107,19 +99,17 @@ extension Tensor {
         let n = shape.last ?? 1
         let inverseN = 1 / Float(n)
         let out = rowKernel(storage, upstream.storage, x.storage, rowLength: n) { gh, g, src, dst in
-            var mean: Float = 0
-            for i in 0..<n { mean += src[i] }
-            mean *= inverseN
-            var variance: Float = 0
-            for i in 0..<n { let d = src[i] - mean; variance += d * d }
-            let rstd = 1 / (variance * inverseN + epsilon).squareRoot()
-            var sumGh: Float = 0, sumG: Float = 0, sumGhX: Float = 0, sumGX: Float = 0, sumGGh: Float = 0
-            for i in 0..<n {
-                let xhat = (src[i] - mean) * rstd
-                sumGh += gh[i]; sumG += g[i]; sumGhX += gh[i] * xhat; sumGX += g[i] * xhat; sumGGh += g[i] * gh[i]
+            let (mean, variance) = rowMoments(src, n)
+            let rstd = 1 / (variance + epsilon).squareRoot()
+            var sumGh = SIMD8<Float>(), sumG = SIMD8<Float>(), sumGhX = SIMD8<Float>(), sumGX = SIMD8<Float>(), sumGGh = SIMD8<Float>()
+            for i in stride(from: 0, to: n, by: 8) {  // ĝ and G are 0 past the row's end
+                let (ghi, gi) = (rowLanes(gh, i, n), rowLanes(g, i, n))
+                let xhat = (rowLanes(src, i, n) - mean) * rstd
+                sumGh += ghi; sumG += gi; sumGhX += ghi * xhat; sumGX += gi * xhat; sumGGh += gi * ghi
             }
-            let (meanGh, meanG, m, a) = (sumGh * inverseN, sumG * inverseN, sumGhX * inverseN, sumGX * inverseN)
-            let c = sumGGh * inverseN - meanG * meanGh - 3 * a * m
+            let (meanGh, meanG) = (laneTotal(sumGh) * inverseN, laneTotal(sumG) * inverseN)
+            let (m, a) = (laneTotal(sumGhX) * inverseN, laneTotal(sumGX) * inverseN)
+            let c = laneTotal(sumGGh) * inverseN - meanG * meanGh - 3 * a * m
             let scale = -rstd * rstd
             for i in 0..<n {
                 let xhat = (src[i] - mean) * rstd
@@ -142,4 +132,18 @@ extension Tensor {
     public func l2Normalized() -> Tensor {
         self * squared().sum(alongAxis: -1, keepingDimensions: true).rsqrt()
     }
+}
+
+/// The mean and the biased variance of a row of n, each summed eight lanes wide (`laneTotal`).
+@inline(__always)
+func rowMoments(_ x: UnsafePointer<Float>, _ n: Int) -> (mean: Float, variance: Float) {
+    var sum = SIMD8<Float>()
+    for i in stride(from: 0, to: n, by: 8) { sum += rowLanes(x, i, n) }
+    let mean = laneTotal(sum) / Float(n)
+    var squares = SIMD8<Float>()
+    for i in stride(from: 0, to: n, by: 8) {
+        let d = rowLanesInside(rowLanes(x, i, n) - mean, i, n)
+        squares += d * d
+    }
+    return (mean, laneTotal(squares) / Float(n))
 }

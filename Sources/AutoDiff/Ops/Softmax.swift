@@ -40,8 +40,8 @@ extension Tensor {
     }
 
     /// Softmax's input gradient for this incoming gradient g and the softmax output y (same
-    /// shape), over the last axis: `y ⊙ (g − Σⱼ gⱼyⱼ)`, one pass per row with the roundings
-    /// of those four ops (the products summed in order).
+    /// shape), over the last axis: `y ⊙ (g − Σⱼ gⱼyⱼ)`, one pass per row, the sum eight lanes
+    /// wide (`laneTotal`).
     ///
     /// Backward with incoming h (z = y ⊙ (g − s), s = Σⱼ gⱼyⱼ): z is linear in g with the
     /// symmetric Jacobian diag(y) − yyᵀ, so dg is this op applied to h; dy = h ⊙ (g − s) −
@@ -50,8 +50,9 @@ extension Tensor {
         precondition(shape == y.shape, "softmaxInputGradient: gradient \(shape) for output \(y.shape)")
         let n = shape.last ?? 1
         let out = rowKernel(storage, y.storage, y.storage, rowLength: n) { g, y, _, out in
-            var s: Float = 0
-            for j in 0..<n { s += g[j] * y[j] }
+            var sum = SIMD8<Float>()
+            for j in stride(from: 0, to: n, by: 8) { sum += rowLanes(g, j, n) * rowLanes(y, j, n) }
+            let s = laneTotal(sum)
             for j in 0..<n { out[j] = y[j] * (g[j] - s) }
         }
         return Tensor.record("softmaxInputGradient", shape: shape, storage: out, inputs: [self, y],
@@ -60,8 +61,13 @@ extension Tensor {
             var dy: Tensor?
             if needs[1] {
                 let cross = rowKernel(h.storage, g.storage, y.storage, rowLength: n) { h, g, y, out in
-                    var s: Float = 0, p: Float = 0
-                    for j in 0..<n { s += g[j] * y[j]; p += h[j] * y[j] }
+                    var sums = (SIMD8<Float>(), SIMD8<Float>())
+                    for j in stride(from: 0, to: n, by: 8) {
+                        let yj = rowLanes(y, j, n)
+                        sums.0 += rowLanes(g, j, n) * yj
+                        sums.1 += rowLanes(h, j, n) * yj
+                    }
+                    let (s, p) = (laneTotal(sums.0), laneTotal(sums.1))
                     for j in 0..<n { out[j] = h[j] * (g[j] - s) - g[j] * p }
                 }
                 dy = Tensor.fused("softmaxOutputGradient", shape: y.shape, storage: cross, inputs: [h, g, y]) { t in

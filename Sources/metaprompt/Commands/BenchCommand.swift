@@ -23,8 +23,8 @@ struct BenchCommand: Command {
             step — one ProMetaR iteration (IVLP 4+4 tokens, depth 9+9, two classes in the batch,
             C classes, random weights): seconds per iteration (wall and CPU) and peak RSS, second-
             and first-order, each order in its own process, and its sgemm bound: the step's own
-            products (recorded by shape) timed as raw sgemm on as many OpenBLAS threads, and the
-            fraction of that bound the step reaches.
+            products (recorded by shape) timed as raw sgemm on as many OpenBLAS threads after each
+            timed step, and the fraction of that bound the step reaches (median of the ratios).
 
             scaling — weak scaling of ProMetaR under mpirun: launches -np 1 and -np 2 (T = ranks ×
             K tasks per step, random weights, one BLAS thread per rank) and prints tasks/s, the

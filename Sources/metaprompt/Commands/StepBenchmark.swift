@@ -39,22 +39,35 @@ struct StepBenchmark {
         let drawStream = RandomStream(seed: 1, 0xD4A)
         let draws = ProMetaRMethod(state: state, configuration: method.prometar).draws(labels: labels, stream: drawStream)
         let b = LabelledBatch(pixels: pixels, labels: labels)
-        var flops = 0
-        // CPU seconds too: on a shared machine the wall time also counts waiting for a core.
-        var cpuSeconds: [Double] = []
-        let seconds = try medianSeconds(repeats: repeats) {
-            let before = BLAS.flops, cpuBefore = Self.processCPUSeconds()
-            BLAS.recordProducts()  // the last step's products, by shape, for the bound
+        func step() throws {
             _ = try ProMetaR.step(model: classifier, batch: b, textTarget: target, state: &state, draws: draws,
-                              configuration: method.prometar, promptLR: 0.0025, regulatorLR: 0.00025)
-            flops = BLAS.flops - before
-            cpuSeconds.append(Self.processCPUSeconds() - cpuBefore)
+                                  configuration: method.prometar, promptLR: 0.0025, regulatorLR: 0.00025)
         }
-        let cpu = cpuSeconds.suffix(repeats).sorted()[repeats / 2]  // the timed runs, as `seconds`
+        // Two untimed steps (first-touch page faults, warm caches); the second's products, by
+        // shape, are the bound's.
+        try step()
+        BLAS.recordProducts()
+        let before = BLAS.flops
+        try step()
+        let flops = BLAS.flops - before
         let products = BLAS.stopRecordingProducts()
-        let bound = BLAS.withOpenBLASThreads(BLAS.threadCount) {
-            products.reduce(0.0) { $0 + Double($1.value) * Self.rawSeconds($1.key) }
+        // Each timed step is followed by its own bound, so a machine whose speed drifts (a
+        // shared host) gives each ratio from one stretch of time. CPU seconds too: on a shared
+        // machine the wall time also counts waiting for a core.
+        let clock = ContinuousClock()
+        var runs: [(seconds: Double, cpu: Double, bound: Double)] = []
+        for _ in 0..<repeats {
+            let start = clock.now, cpuBefore = Self.processCPUSeconds()
+            try step()
+            let seconds = (clock.now - start).seconds, cpu = Self.processCPUSeconds() - cpuBefore
+            let bound = BLAS.withOpenBLASThreads(BLAS.threadCount) {
+                products.reduce(0.0) { $0 + Double($1.value) * Self.rawSeconds($1.key) }
+            }
+            runs.append((seconds, cpu, bound))
         }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let (seconds, cpu, bound) = (median(runs.map(\.seconds)), median(runs.map(\.cpu)), median(runs.map(\.bound)))
+        let fraction = median(runs.map { $0.bound / $0.seconds })
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peak = Double(usage.ru_maxrss) / (1024 * 1024)  // KiB → GiB
@@ -62,8 +75,8 @@ struct StepBenchmark {
         let order = firstOrder ? "first" : "second"
         print(String(format: "\(order)-order ProMetaR iteration: %.2f s (median of %d; CPU %.2f s), %.0f GFLOP in matrix products (%.1f GFLOP/s), peak RSS %.2f GiB (CLIP weights %.2f GiB)",
                      seconds, repeats, cpu, Double(flops) / 1e9, Double(flops) / seconds / 1e9, peak, weights))
-        print(String(format: "  sgemm bound: %.2f s (the step's %d products of %d shapes, each timed as raw sgemm on %d OpenBLAS thread(s): %.1f GFLOP/s); reached %.3f of it",
-                     bound, products.values.reduce(0, +), products.count, BLAS.threadCount, Double(flops) / bound / 1e9, bound / seconds))
+        print(String(format: "  sgemm bound: %.2f s (the step's %d products of %d shapes, each timed as raw sgemm on %d OpenBLAS thread(s) after each timed step: %.1f GFLOP/s); reached %.3f of it (median of the %d steps' ratios)",
+                     bound, products.values.reduce(0, +), products.count, BLAS.threadCount, Double(flops) / bound / 1e9, fraction, repeats))
     }
 
     /// Seconds of one raw `cblas_sgemm` of `product`'s shape on OpenBLAS's own threads, as

@@ -74,6 +74,29 @@ func expandAxisKernel(_ x: [Float], outer: Int, n: Int, inner: Int) -> [Float] {
     }
 }
 
+/// Row kernel over up to three inputs of the same shape, viewed as rows of `n`: `body` fills
+/// one output row from the rows of `a`, `b` and `c` at the same index; rows are split over
+/// the engine's threads, so each row's bits do not depend on the split.
+@inline(__always)
+func rowKernel(_ a: [Float], _ b: [Float], _ c: [Float], rowLength n: Int,
+               _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    precondition(a.count == b.count && a.count == c.count, "row kernel over \(a.count), \(b.count) and \(c.count) values")
+    let rows = n == 0 ? 0 : a.count / n
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeBufferPointer { pc in
+                makeStorage(a.count) { out in
+                    Parallel.forEachRange(rows, work: a.count, alignment: 1) { range in
+                        for r in range {
+                            body(pa.baseAddress! + r * n, pb.baseAddress! + r * n, pc.baseAddress! + r * n, out + r * n)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 // Row sums eight lanes wide, for the row kernels (layer norm, softmax's gradients): a
 // sequential sum waits for each addition before the next, so a row of 768 took four times
 // as long as everything else in the kernel. Lanes are summed in a fixed order, so a row's

@@ -127,7 +127,8 @@ extension Tensor {
         }
     }
 
-    /// gelu′(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π), in one pass (as `quickGELUDerivative`).
+    /// gelu′(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π), in one pass (one tensor per activation in a
+    /// second-order graph instead of the composed ops' several).
     /// d = g·gelu″(x), gelu″(x) = φ(x)·(2 − x²), composed of differentiable ops.
     public func geluDerivative() -> Tensor {
         unary("geluDerivative", keeping: .input, { x in

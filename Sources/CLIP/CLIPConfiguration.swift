@@ -27,8 +27,6 @@ public struct TowerConfiguration: Sendable, Equatable {
         self.activation = activation
         self.layerNormEpsilon = layerNormEpsilon
     }
-
-    public var headWidth: Int { width / heads }
 }
 
 /// A CLIP model's architecture, as a Hugging Face `config.json` describes it.

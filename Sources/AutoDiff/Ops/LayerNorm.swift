@@ -4,8 +4,8 @@ extension Tensor {
     /// Layer normalisation over the last axis, PyTorch `nn.LayerNorm` semantics:
     /// `y = (x − μ)/√(σ² + ε) ⊙ w + b` with the biased variance σ².
     ///
-    /// Forward is one fused pass per row, its sums eight lanes wide (`rowMoments`). Backward, with x̂ = (x − μ)·r, r = 1/√(σ² + ε),
-    /// ĝ = g ⊙ w and means over the normalised axis:
+    /// Forward is one fused pass per row, its sums eight lanes wide (`rowMoments`). Backward,
+    /// with x̂ = (x − μ)·r, r = 1/√(σ² + ε), ĝ = g ⊙ w and means over the normalised axis:
     ///   dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)),  dw = Σ g ⊙ x̂,  db = Σ g;
     /// dx is the fused `layerNormInputGradient(at:epsilon:)`, which differentiates again.
     public func layerNorm(weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {

@@ -118,7 +118,6 @@ struct KernelBenchmark {
             ("softmax input gradient", scores.count, { scoresG.softmaxInputGradient(output: probabilities) }),
             ("layer norm (788×768)", rows.count, { rows.layerNorm(weight: weight, bias: bias) }),
             ("layer norm input gradient", rows.count, { rowsG.layerNormInputGradient(at: rows, epsilon: 1e-5) }),
-            ("permute (4, 197, 12, 64) → (4, 12, 197, 64)", rows.count, { rows.reshaped([4, 197, 12, 64]).permuted([0, 2, 1, 3]) }),
         ]
         for (name, count, op) in cases {
             let seconds = medianSeconds(repeats: repeats) { _ = op() }

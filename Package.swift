@@ -3,7 +3,39 @@
 // metaprompt — distributed meta-prompt learning for CLIP-style models on CPUs under MPI.
 // No package dependencies: system C libraries come in through module maps
 // (OpenMPI, OpenBLAS, libjpeg-turbo, libyaml); everything else is this repository.
+import Foundation
 import PackageDescription
+
+// The x86-64 instruction set the Swift code is compiled for, from METAPROMPT_TARGET_CPU:
+//   auto (the default)  haswell when the building machine has AVX2, FMA, BMI1/2, F16C, MOVBE and
+//                       LZCNT (every x86-64 server CPU since 2013-2015), else the x86-64 baseline;
+//   haswell             AVX2 and FMA whatever the building machine has;
+//   x86-64              the baseline (SSE2): runs on any x86-64 node.
+// The pointwise kernels run eight lanes to an instruction instead of four with AVX2, about
+// twice as fast; results are bit-identical (Swift never fuses a multiply and an add on its
+// own, and the kernels' sums keep their order). A haswell binary on a CPU without those
+// features stops before main with a message naming what is missing (Sources/CPUGuard).
+let targetCPU: String? = {
+    let setting = ProcessInfo.processInfo.environment["METAPROMPT_TARGET_CPU"] ?? "auto"
+    switch setting {
+    case "x86-64": return nil
+    case "haswell": return "haswell"
+    case "auto":
+        #if arch(x86_64)
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        let needed = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "sse4_2"]
+        return needed.allSatisfy(flags.contains) ? "haswell" : nil
+        #else
+        return nil
+        #endif
+    default:
+        fatalError("METAPROMPT_TARGET_CPU is '\(setting)'; it takes auto, haswell or x86-64")
+    }
+}()
+let cpuSwiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("METAPROMPT_TARGET_HASWELL")] } ?? []
+let cpuCSettings: [CSetting] = targetCPU == nil ? [] : [.define("METAPROMPT_TARGET_HASWELL")]
 
 let package = Package(
     name: "metaprompt",
@@ -22,6 +54,9 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CAllocator"),
+        // C, compiled for the baseline whatever METAPROMPT_TARGET_CPU says: its constructor checks
+        // the CPU for the instruction set the Swift code was compiled for, before any of it runs.
+        .target(name: "CPUGuard", cSettings: cpuCSettings),
 
         // File formats: strict JSON, safetensors, atomic writes. Knows nothing of tensors.
         .target(name: "TensorIO"),
@@ -57,7 +92,7 @@ let package = Package(
         // The built-in synthetic vision-language world: renderer, captions, domains, JPEG writer.
         .target(name: "World", dependencies: ["AutoDiff", "TensorIO", "Datasets"]),
         .executableTarget(name: "metaprompt",
-                          dependencies: ["AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "CLIPAdapter",
+                          dependencies: ["CPUGuard", "AutoDiff", "TensorIO", "Distributed", "CLIP", "Datasets", "MetaLearning", "CLIPAdapter",
                                          "Dassl", "Evaluation", "Training", "Pretraining", "World"]),
 
         .target(name: "TestSupport", dependencies: ["AutoDiff", "Distributed"]),
@@ -80,3 +115,7 @@ let package = Package(
         .testTarget(name: "MetapromptCLITests", dependencies: ["metaprompt", "TensorIO", "TestSupport"]),
     ]
 )
+
+for target in package.targets where target.type != .system && target.name != "CPUGuard" {
+    target.swiftSettings = (target.swiftSettings ?? []) + cpuSwiftSettings
+}

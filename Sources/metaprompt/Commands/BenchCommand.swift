@@ -1,4 +1,5 @@
 import AutoDiff
+import CPUGuard
 import CLIP
 import Foundation
 
@@ -102,6 +103,10 @@ struct BenchCommand: Command {
 
     func run() throws {
         threading.apply()
+        // Once per job: not in scaling's ranks, nor in the two children `bench step` starts.
+        if !worker && !(benchmark == .step && order != nil) {
+            print("Swift code compiled for \(String(cString: metaprompt_instruction_set()))")
+        }
         switch benchmark {
         case .kernels:
             try KernelBenchmark(repeats: repeats ?? 10).run()

@@ -25,57 +25,66 @@ func mapKernel(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
     }
 }
 
-/// `out[i] = f(x[i])` with f on eight lanes at a time; the tail runs through the same f
-/// (zero-padded), so every element gets the same rounding wherever it sits.
+/// A pointwise function of eight lanes, as a type. The kernels below are generic over it, so
+/// its body is inlined into their loops; a closure this size stays a call per eight lanes, its
+/// vectors passed in halves and its constants reloaded on every call.
+protocol LaneFunction { static func apply(_ x: SIMD8<Float>) -> SIMD8<Float> }
+/// The same of three lanes' values, one result.
+protocol LaneFunction3 { static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> }
+/// The same with two results that share most of their work.
+protocol LanePairFunction3 {
+    static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)
+}
+
+/// `out[i] = F(x[i])` eight lanes at a time; the tail runs through the same F (zero-padded),
+/// so every element gets the same rounding wherever it sits.
 @inline(__always)
-func vectorMapKernel(_ x: [Float], _ f: (SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
+func vectorMapKernel<F: LaneFunction>(_ x: [Float], _: F.Type) -> [Float] {
     x.withUnsafeBufferPointer { xs in
         makeStorage(xs.count) { out in
             Parallel.forEachRange(xs.count, work: xs.count) { range in
-                vectorMap(xs.baseAddress! + range.lowerBound, out + range.lowerBound, range.count, f)
+                let src = xs.baseAddress! + range.lowerBound, dst = out + range.lowerBound
+                let ps = UnsafeRawPointer(src), po = UnsafeMutableRawPointer(dst)
+                let whole = range.count & ~7
+                var i = 0
+                while i < whole {
+                    po.storeBytes(of: F.apply(ps.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)), toByteOffset: i * 4, as: SIMD8<Float>.self)
+                    i += 8
+                }
+                if whole < range.count {
+                    var v = SIMD8<Float>()
+                    for j in whole..<range.count { v[j - whole] = src[j] }
+                    let y = F.apply(v)
+                    for j in whole..<range.count { dst[j] = y[j - whole] }
+                }
             }
         }
     }
 }
 
-/// `out[i] = f(src[i])` for `count` elements at raw pointers, eight lanes at a time.
+/// `out[i] = F(a[i], b[i], c[i])` for equal-length buffers, eight lanes at a time; the tail
+/// runs through the same F (zero-padded), as in `vectorMapKernel`.
 @inline(__always)
-func vectorMap(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int,
-               _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-    let whole = count & ~7
-    let ps = UnsafeRawPointer(src), po = UnsafeMutableRawPointer(out)
-    var i = 0
-    while i < whole {
-        po.storeBytes(of: f(ps.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)), toByteOffset: i * 4, as: SIMD8<Float>.self)
-        i += 8
+func lanewiseKernel<F: LaneFunction3>(_ a: [Float], _ b: [Float], _ c: [Float], _: F.Type) -> [Float] {
+    lanewiseKernels(a, b, c, pair: false, SingleLane<F>.self).0
+}
+
+/// The same with two outputs per element, `(out₀[i], out₁[i]) = F(a[i], b[i], c[i])`.
+@inline(__always)
+func lanewisePairKernel<F: LanePairFunction3>(_ a: [Float], _ b: [Float], _ c: [Float], _: F.Type) -> ([Float], [Float]) {
+    lanewiseKernels(a, b, c, pair: true, F.self)
+}
+
+private enum SingleLane<F: LaneFunction3>: LanePairFunction3 {
+    @inline(__always)
+    static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+        let y = F.apply(a, b, c)
+        return (y, y)
     }
-    if whole < count {
-        var v = SIMD8<Float>()
-        for j in whole..<count { v[j - whole] = src[j] }
-        let y = f(v)
-        for j in whole..<count { out[j] = y[j - whole] }
-    }
-}
-
-/// `out[i] = f(a[i], b[i], c[i])` for equal-length buffers, eight lanes at a time; the tail
-/// runs through the same f (zero-padded), as in `vectorMap`.
-@inline(__always)
-func lanewiseKernel(_ a: [Float], _ b: [Float], _ c: [Float],
-                    _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
-    lanewiseKernels(a, b, c, pair: false) { let y = f($0, $1, $2); return (y, y) }.0
-}
-
-/// The same with two outputs per element, `(out₀[i], out₁[i]) = f(a[i], b[i], c[i])`
-/// (values that share most of their work).
-@inline(__always)
-func lanewisePairKernel(_ a: [Float], _ b: [Float], _ c: [Float],
-                        _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)) -> ([Float], [Float]) {
-    lanewiseKernels(a, b, c, pair: true, f)
 }
 
 @inline(__always)
-private func lanewiseKernels(_ a: [Float], _ b: [Float], _ c: [Float], pair: Bool,
-                             _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)) -> ([Float], [Float]) {
+private func lanewiseKernels<F: LanePairFunction3>(_ a: [Float], _ b: [Float], _ c: [Float], pair: Bool, _: F.Type) -> ([Float], [Float]) {
     precondition(a.count == b.count && a.count == c.count, "lanewise kernel over \(a.count), \(b.count) and \(c.count) values")
     var second = [Float]()
     let first = a.withUnsafeBufferPointer { pa in
@@ -89,7 +98,7 @@ private func lanewiseKernels(_ a: [Float], _ b: [Float], _ c: [Float], pair: Boo
                         let whole = range.lowerBound + (range.count & ~7)
                         var i = range.lowerBound
                         while i < whole {
-                            let (y, y1) = f(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                            let (y, y1) = F.apply(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
                                             rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
                                             rc.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
                             ro.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
@@ -99,7 +108,7 @@ private func lanewiseKernels(_ a: [Float], _ b: [Float], _ c: [Float], pair: Boo
                         if whole < range.upperBound {
                             var (va, vb, vc) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
                             for j in whole..<range.upperBound { va[j - whole] = pa[j]; vb[j - whole] = pb[j]; vc[j - whole] = pc[j] }
-                            let (y, y1) = f(va, vb, vc)
+                            let (y, y1) = F.apply(va, vb, vc)
                             for j in whole..<range.upperBound {
                                 out[j] = y[j - whole]
                                 out1?[j] = y1[j - whole]

@@ -12,10 +12,10 @@ extension Tensor {
         unary(name, keeping: kept, storage: mapKernel(storage, f), backward: backward)
     }
 
-    /// The same with f on eight lanes at a time (the ops built on `vectorExp`).
+    /// The same with F on eight lanes at a time (the ops built on `vectorExp`).
     @inline(__always)
-    func unary(_ name: String, keeping kept: Kept, vector f: (SIMD8<Float>) -> SIMD8<Float>, backward: @escaping BackwardRule) -> Tensor {
-        unary(name, keeping: kept, storage: vectorMapKernel(storage, f), backward: backward)
+    func unary<F: LaneFunction>(_ name: String, keeping kept: Kept, vector: F.Type, backward: @escaping BackwardRule) -> Tensor {
+        unary(name, keeping: kept, storage: vectorMapKernel(storage, F.self), backward: backward)
     }
 
     @inline(__always)
@@ -26,7 +26,7 @@ extension Tensor {
 
     /// `eˣ`; d = g·y.
     public func exp() -> Tensor {
-        unary("exp", keeping: .output, vector: vectorExp) { g, _, y, _ in [g * y] }
+        unary("exp", keeping: .output, vector: ExpLanes.self) { g, _, y, _ in [g * y] }
     }
 
     /// Natural log; d = g/x.
@@ -51,7 +51,7 @@ extension Tensor {
 
     /// `σ(x) = 1/(1 + e⁻ˣ)`; d = g·y·(1 − y).
     public func sigmoid() -> Tensor {
-        unary("sigmoid", keeping: .output, vector: { 1 / (1 + vectorExp(-$0)) }) { g, _, y, _ in [g * (y * (1 - y))] }
+        unary("sigmoid", keeping: .output, vector: SigmoidLanes.self) { g, _, y, _ in [g * (y * (1 - y))] }
     }
 
     /// `x²`; d = 2g·x.
@@ -69,7 +69,7 @@ extension Tensor {
 
     /// QuickGELU, CLIP's activation: `x·σ(1.702x)`; d = g·quickGELU′(x).
     public func quickGELU() -> Tensor {
-        unary("quickGELU", keeping: .input, vector: { $0 / (1 + vectorExp($0 * -1.702)) }) { g, x, _, _ in
+        unary("quickGELU", keeping: .input, vector: QuickGELULanes.self) { g, x, _, _ in
             [g.quickGELUInputGradient(at: x[0])]
         }
     }
@@ -84,7 +84,7 @@ extension Tensor {
     /// backward is that of the composed ops (``fused(_:shape:storage:inputs:composed:)``).
     public func quickGELUInputGradient(at x: Tensor) -> Tensor {
         precondition(shape == x.shape, "quickGELUInputGradient: gradient \(shape) at input \(x.shape)")
-        let out = lanewiseKernel(storage, x.storage, x.storage) { g, x, _ in Self.quickGELUTerms(x).first * g }
+        let out = lanewiseKernel(storage, x.storage, x.storage, QuickGELUInputGradientLanes.self)
         return quickGELUInputGradient(at: x, storage: out)
     }
 
@@ -106,11 +106,8 @@ extension Tensor {
             guard needs[1] else { return [needs[0] ? h.quickGELUInputGradient(at: x) : nil, nil] }
             // Both gradients in one pass: dx = h·g·quickGELU″(x) and dg = h·quickGELU′(x).
             let (second, dg) = needs[0]
-                ? lanewisePairKernel(h.storage, g.storage, x.storage) { h, g, x in
-                    let terms = Self.quickGELUTerms(x)
-                    return (h * g * terms.second, terms.first * h)
-                }
-                : (lanewiseKernel(h.storage, g.storage, x.storage) { h, g, x in h * g * Self.quickGELUTerms(x).second }, [])
+                ? lanewisePairKernel(h.storage, g.storage, x.storage, QuickGELUBackwardLanes.self)
+                : (lanewiseKernel(h.storage, g.storage, x.storage, QuickGELUSecondLanes.self), [])
             let dx = Tensor.fused("quickGELUSecondDerivative", shape: x.shape, storage: second, inputs: [h, g, x]) { t in
                 let (h, g, x) = (t[0], t[1], t[2])
                 let s = (x * 1.702).sigmoid()
@@ -145,4 +142,38 @@ extension Tensor {
             [g * (x[0].squared() * -1).exp() * 1.1283791670955126]
         }
     }
+}
+
+// The pointwise ops' lane functions (`LaneFunction`: inlined into the kernels' loops).
+enum ExpLanes: LaneFunction {
+    @inline(__always) static func apply(_ x: SIMD8<Float>) -> SIMD8<Float> { vectorExp(x) }
+}
+
+enum SigmoidLanes: LaneFunction {
+    @inline(__always) static func apply(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + vectorExp(-x)) }
+}
+
+enum QuickGELULanes: LaneFunction {
+    @inline(__always) static func apply(_ x: SIMD8<Float>) -> SIMD8<Float> { x / (1 + vectorExp(x * -1.702)) }
+}
+
+/// g·quickGELU′(x) (the third lane is unused).
+enum QuickGELUInputGradientLanes: LaneFunction3 {
+    @inline(__always)
+    static func apply(_ g: SIMD8<Float>, _ x: SIMD8<Float>, _: SIMD8<Float>) -> SIMD8<Float> { Tensor.quickGELUTerms(x).first * g }
+}
+
+/// (h·g·quickGELU″(x), h·quickGELU′(x)).
+enum QuickGELUBackwardLanes: LanePairFunction3 {
+    @inline(__always)
+    static func apply(_ h: SIMD8<Float>, _ g: SIMD8<Float>, _ x: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+        let terms = Tensor.quickGELUTerms(x)
+        return (h * g * terms.second, terms.first * h)
+    }
+}
+
+/// h·g·quickGELU″(x).
+enum QuickGELUSecondLanes: LaneFunction3 {
+    @inline(__always)
+    static func apply(_ h: SIMD8<Float>, _ g: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> { h * g * Tensor.quickGELUTerms(x).second }
 }

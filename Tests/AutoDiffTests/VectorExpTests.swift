@@ -52,4 +52,33 @@ import Testing
             #expect(worst <= 1e-6, "\(name): worst relative error \(worst)")
         }
     }
+
+    // Softmax and log-softmax rows of every length from 1 to 20 and 197 (ViT's tokens: 24 lanes
+    // of 8 and a tail of 5) against a double-precision reference. Rows sit far below 0, so a
+    // maximum that saw the tail's padding (0) instead of the row would underflow every e^(x − m)
+    // and give NaN. Bound: 4e-7 relative per element (a couple of ulp of eˣ, the sum's rounding
+    // over ≤ 197 terms in eight lanes, one division), 2e-6 absolute for log-softmax (|x − m| up to
+    // ~10, where one ulp of log Σ is 1e-6).
+    @Test func softmaxRowsMatchADoubleReference() {
+        for n in Array(1...20) + [197] {
+            let rows = 3
+            let xs = (0..<(rows * n)).map { i in Float(-300) + Float((i * 7919) % 1000) / 100 }
+            let t = Tensor(shape: [rows, n], values: xs)
+            let (p, logP) = (t.softmax().storage, t.logSoftmax().storage)
+            for r in 0..<rows {
+                let row = xs[(r * n)..<((r + 1) * n)].map(Double.init)
+                let m = row.max()!, total = row.map { Foundation.exp($0 - m) }.reduce(0, +)
+                for j in 0..<n {
+                    let want = Foundation.exp(row[j] - m) / total
+                    #expect(abs(Double(p[r * n + j]) - want) <= 4e-7 * want, "softmax n = \(n), row \(r), column \(j)")
+                    let wantLog = row[j] - m - Foundation.log(total)
+                    #expect(abs(Double(logP[r * n + j]) - wantLog) <= 2e-6, "log-softmax n = \(n), row \(r), column \(j)")
+                }
+            }
+        }
+        // NaN is passed over by the maximum and carried into its row's sum; a fully masked row
+        // gives NaN (0/0), as PyTorch's softmax does.
+        let p = Tensor(shape: [2, 9], values: [1, .nan, 0, 0, 0, 0, 0, 0, 2] + [Float](repeating: -.infinity, count: 9)).softmax().storage
+        #expect(p.allSatisfy { $0.isNaN })
+    }
 }

@@ -111,10 +111,10 @@ func rowLanes(_ p: UnsafePointer<Float>, _ i: Int, _ n: Int) -> SIMD8<Float> {
     return v
 }
 
-/// `v` with the lanes at or past the row's end (position n, lanes from i) set to 0.
+/// `v` with the lanes at or past the row's end (position n, lanes from i) set to `padding`.
 @inline(__always)
-func rowLanesInside(_ v: SIMD8<Float>, _ i: Int, _ n: Int) -> SIMD8<Float> {
-    i + 8 <= n ? v : v.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(n - i))
+func rowLanesInside(_ v: SIMD8<Float>, _ i: Int, _ n: Int, padding: Float = 0) -> SIMD8<Float> {
+    i + 8 <= n ? v : v.replacing(with: padding, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(n - i))
 }
 
 /// The sum of the eight lanes: (l₀ + l₄) + (l₂ + l₆) + ((l₁ + l₅) + (l₃ + l₇)).

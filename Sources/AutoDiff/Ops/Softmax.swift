@@ -9,12 +9,33 @@ func softmaxKernel(_ x: [Float], rowLength n: Int, log: Bool) -> [Float] {
             Parallel.forEachRange(rows, work: x.count, alignment: 1) { range in
                 for r in range {
                     let src = xs.baseAddress! + r * n, dst = out + r * n
-                    var m = -Float.infinity
-                    for i in 0..<n { m = Swift.max(m, src[i]) }
+                    // The row's maximum, eight lanes wide (exact: a maximum does not round; NaN
+                    // is passed over, as by Swift.max).
+                    var lanes = SIMD8<Float>(repeating: -.infinity)
+                    var i = 0
+                    while i < n {
+                        let v = rowLanesInside(rowLanes(src, i, n), i, n, padding: -.infinity)
+                        lanes.replace(with: v, where: v .> lanes)
+                        i += 8
+                    }
+                    var m = lanes.max()
                     if m == -.infinity { m = 0 }  // a fully masked row: keep the NaN-free path
-                    vectorMap(src, dst, n) { vectorExp($0 - m) }
-                    var s: Float = 0
-                    for i in 0..<n { s += dst[i] }
+                    // e^(x − m) and their sum, eight lanes wide, the lanes summed in a fixed order.
+                    let pd = UnsafeMutableRawPointer(dst)
+                    var total = SIMD8<Float>()
+                    i = 0
+                    while i + 8 <= n {
+                        let y = vectorExp(UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self) - m)
+                        pd.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                        total += y
+                        i += 8
+                    }
+                    if i < n {
+                        let y = rowLanesInside(vectorExp(rowLanes(src, i, n) - m), i, n)
+                        for j in i..<n { dst[j] = y[j - i] }
+                        total += y
+                    }
+                    let s = laneTotal(total)
                     if log {
                         let logS = Foundation.log(s)
                         for i in 0..<n { dst[i] = src[i] - m - logS }

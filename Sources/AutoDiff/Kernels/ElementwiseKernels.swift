@@ -1,5 +1,6 @@
 // Elementwise kernels over contiguous buffers. Closures passed to these `@inline(__always)`
-// functions are specialised into the loops in release builds.
+// functions are specialised into the loops in release builds; the eight-lane kernels take their
+// function as a type (`LaneFunction`), since a closure as large as eˣ stays a call.
 
 /// Allocates an uninitialised array of `count` floats and lets `body` fill all of it.
 @inline(__always)

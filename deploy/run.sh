@@ -9,7 +9,7 @@
 #                                  GRAM + IVLP; 5 seeds, 4 epochs;
 #                                  runs spread over the ranks; table, results.json, SVG charts
 #
-#   deploy/run.sh                  # the default demo (about 13 minutes on 2 cores with the build, see README)
+#   deploy/run.sh                  # the default demo (about 11 minutes on 2 cores with the build, see README)
 #   deploy/run.sh --quick          # a smoke version: 1 seed, 300 pretraining steps, 2 epochs
 #   deploy/run.sh --long           # 3000 pretraining steps, 300 GRAM meta-steps, 10 epochs
 #   NP=4 OUT=dir deploy/run.sh     # ranks (default 2) and output directory (default output/demo)

@@ -44,7 +44,6 @@ public enum Parallel {
 
     /// Runs `body(0) … body(chunks − 1)`, each once, on the pool's threads; returns when all
     /// have finished.
-    @inline(__always)
     static func run(chunks: Int, _ body: (Int) -> Void) {
         if chunks <= 1 {
             for i in 0..<chunks { body(i) }
@@ -55,7 +54,6 @@ public enum Parallel {
 
     /// Runs `body` on consecutive ranges that cover `0..<count`, split into ``chunkCount(work:)``
     /// ranges whose bounds are multiples of `alignment` (except the end).
-    @inline(__always)
     static func forEachRange(_ count: Int, work: Int, alignment: Int = 8, _ body: (Range<Int>) -> Void) {
         let chunks = min(chunkCount(work: work), (count + alignment - 1) / max(alignment, 1))
         if chunks <= 1 {
